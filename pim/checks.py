@@ -1,0 +1,43 @@
+"""System checks that keep the permission declarations honest at start-up."""
+
+from django.apps import apps
+from django.core import checks
+
+from .permissions import _parent_model, codename, grant_tables, is_guarded
+
+
+@checks.register(checks.Tags.security)
+def check_permission_declarations(app_configs, **kwargs):
+    errors = []
+    for model in apps.get_models():
+        if not is_guarded(model) or model._meta.app_label in {"auth", "guardian"}:
+            continue
+        label = model._meta.label
+        roles = getattr(model, "role_permissions", None)
+        if roles is not None and grant_tables(model) is None:
+            errors.append(checks.Error(
+                f"{label} declares role_permissions but has no guardian direct-FK tables.",
+                hint="Add <Model>UserObjectPermission and <Model>GroupObjectPermission.",
+                obj=model, id="pim.E001",
+            ))
+        for actions in (roles or {}).values():
+            for action in actions:
+                try:
+                    codename(model, action)
+                except ValueError as exc:
+                    errors.append(checks.Error(str(exc), obj=model, id="pim.E002"))
+        for inherit in getattr(model, "permission_inherits", ()):
+            parent = _parent_model(model, inherit.path)
+            if not is_guarded(parent):
+                errors.append(checks.Error(
+                    f"{label} inherits from {parent._meta.label}, which has no restrict().",
+                    obj=model, id="pim.E003",
+                ))
+                continue
+            for mine, theirs in inherit.actions.items():
+                for target, action in ((model, mine), (parent, theirs)):
+                    try:
+                        codename(target, action)
+                    except ValueError as exc:
+                        errors.append(checks.Error(str(exc), obj=model, id="pim.E002"))
+    return errors

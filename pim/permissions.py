@@ -1,0 +1,237 @@
+"""The one permission primitive: which objects of a model may this user do an action to.
+
+Every list, detail, form choice, export, import, task and feed asks `Model.objects.restrict(user,
+action)` and gets a queryset back; nothing else in the code base decides visibility.
+
+How an object is reached, in the order they are tried:
+
+1. Superusers, and users holding the model-wide permission (``app.view_model``), see every row.
+2. A *container* model (Organisation, ActionPlan, WorkingGroup, ...) has django-guardian's
+   direct-foreign-key permission tables; a row is reachable when one of the user's role groups, or
+   the user directly, holds the permission on that row.
+3. A *child* model declares ``permission_inherits``: the containers it hangs from and which of
+   their actions grants which of its own. It is reachable when its container is.
+4. A model may add a rule of its own (``permission_condition``), e.g. "a user may edit themself".
+
+Anything not declared answers nothing (fail closed). Grants are never made per child row: a
+working group with 5,000 action points still holds a handful of grant rows.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from functools import cache
+
+from django.contrib.auth.models import Group
+from django.core.exceptions import ImproperlyConfigured
+from django.db import models
+from django.db.models import Exists, OuterRef, Q
+from guardian.models import GroupObjectPermissionBase, UserObjectPermissionBase
+from guardian.shortcuts import assign_perm, remove_perm
+
+STANDARD_ACTIONS = ("view", "add", "change", "delete")
+
+# A condition meaning "every row": returned instead of a Q so no useless subquery is built.
+ALL = object()
+
+
+@dataclass(frozen=True)
+class Inherit:
+    """A child's permissions come from the container reached through ``path``.
+
+    ``actions`` maps each of the child's actions to the container action that grants it; an
+    action left out is not granted through this container.
+    """
+
+    path: str
+    actions: Mapping[str, str] = field(
+        default_factory=lambda: {a: a for a in STANDARD_ACTIONS}
+    )
+
+
+def codename(model: type[models.Model], action: str) -> str:
+    """The permission codename for ``action`` on ``model``; unknown actions are a bug, not a no."""
+    name = f"{action}_{model._meta.model_name}"
+    declared = {f"{a}_{model._meta.model_name}" for a in model._meta.default_permissions}
+    declared |= {code for code, _label in model._meta.permissions}
+    if name not in declared:
+        raise ValueError(f"{model._meta.label} has no action {action!r} (no permission {name!r})")
+    return name
+
+
+@cache
+def grant_tables(model: type[models.Model]) -> tuple[type[models.Model], type[models.Model]] | None:
+    """Guardian's (user, group) direct-foreign-key permission tables of a container model."""
+    user_table = group_table = None
+    for rel in model._meta.related_objects:
+        related = rel.related_model
+        if getattr(rel.field, "name", None) != "content_object":
+            continue
+        if issubclass(related, UserObjectPermissionBase):
+            user_table = related
+        elif issubclass(related, GroupObjectPermissionBase):
+            group_table = related
+    if user_table and group_table:
+        return user_table, group_table
+    return None
+
+
+def _parent_model(model: type[models.Model], path: str) -> type[models.Model]:
+    current = model
+    for part in path.split("__"):
+        current = current._meta.get_field(part).related_model
+    return current
+
+
+def _group_ids(user):
+    """The user's groups as a subquery on the membership table alone (no join to auth_group)."""
+    memberships = type(user).groups.through.objects.filter(**{_user_column(user): user.pk})
+    return memberships.values("group_id")
+
+
+def _user_column(user) -> str:
+    return type(user).groups.field.m2m_field_name() + "_id"
+
+
+def is_guarded(model: type[models.Model]) -> bool:
+    return hasattr(model._default_manager, "restrict")
+
+
+def condition(model: type[models.Model], user, action: str):
+    """``ALL``, a ``Q`` over ``model``'s rows, or ``None`` for "nothing"."""
+    perm = codename(model, action)
+    if user is None or not user.is_authenticated or not user.is_active:
+        return None
+    if user.is_superuser or user.has_perm(f"{model._meta.app_label}.{perm}"):
+        return ALL
+
+    parts: list[Q] = []
+    tables = grant_tables(model)
+    if tables:
+        user_table, group_table = tables
+        permission = {
+            "permission__codename": perm,
+            "permission__content_type__app_label": model._meta.app_label,
+            "permission__content_type__model": model._meta.model_name,
+        }
+        parts.append(
+            Q(Exists(group_table.objects.filter(
+                content_object=OuterRef("pk"), group_id__in=_group_ids(user), **permission)))
+            | Q(Exists(user_table.objects.filter(
+                content_object=OuterRef("pk"), user=user, **permission)))
+        )
+
+    for inherit in getattr(model, "permission_inherits", ()):
+        parent_action = inherit.actions.get(action)
+        if parent_action is None:
+            continue
+        parent = _parent_model(model, inherit.path)
+        parent_condition = condition(parent, user, parent_action)
+        if parent_condition is ALL:
+            parts.append(Q(**{f"{inherit.path}__isnull": False}))
+        elif parent_condition is not None:
+            reachable = parent._default_manager.filter(parent_condition).values("pk")
+            parts.append(Q(**{f"{inherit.path}__in": reachable}))
+
+    own_rule = getattr(model, "permission_condition", None)
+    if own_rule is not None:
+        extra = own_rule(user, action)
+        if extra is ALL:
+            return ALL
+        if extra is not None:
+            parts.append(extra)
+
+    if not parts:
+        return None
+    combined = parts[0]
+    for part in parts[1:]:
+        combined |= part
+    return combined
+
+
+class RestrictedQuerySet(models.QuerySet):
+    """A queryset that knows whether it was narrowed to one user's permissions."""
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.restricted_for: tuple[int | None, str] | None = None
+
+    def _clone(self):
+        clone = super()._clone()
+        clone.restricted_for = self.restricted_for
+        return clone
+
+    def restrict(self, user, action: str = "view") -> RestrictedQuerySet:
+        """The rows of this queryset that ``user`` may ``action``."""
+        cond = condition(self.model, user, action)
+        if cond is None:
+            qs = self.none()
+        elif cond is ALL:
+            qs = self.all()
+        else:
+            qs = self.filter(cond)
+        qs.restricted_for = (getattr(user, "pk", None), action)
+        return qs
+
+
+def ensure_restricted(queryset) -> None:
+    """Fail loudly when a view hands out a queryset that skipped ``restrict()``."""
+    if getattr(queryset, "restricted_for", None) is None:
+        raise ImproperlyConfigured(
+            f"{queryset.model._meta.label} queryset was not narrowed with restrict()"
+        )
+
+
+# --- Role groups: the holders of container grants ----------------------------------------------
+
+
+def role_group_name(obj: models.Model, role: str) -> str:
+    return f"{obj._meta.label_lower}:{obj.pk}:{role}"
+
+
+def role_group(obj: models.Model, role: str) -> Group:
+    """The group holding ``role`` on container ``obj``, created with its grants when missing."""
+    group, created = Group.objects.get_or_create(name=role_group_name(obj, role))
+    if created:
+        for action in obj.role_permissions[role]:
+            assign_perm(codename(type(obj), action), group, obj)
+    return group
+
+
+def sync_role_grants(obj: models.Model) -> None:
+    """Make each role group of ``obj`` hold exactly the permissions its role declares."""
+    model = type(obj)
+    _user_table, group_table = grant_tables(model)
+    for role, actions in obj.role_permissions.items():
+        group = role_group(obj, role)
+        wanted = {codename(model, a) for a in actions}
+        held = set(
+            group_table.objects.filter(group=group, content_object=obj).values_list(
+                "permission__codename", flat=True
+            )
+        )
+        for perm in wanted - held:
+            assign_perm(perm, group, obj)
+        for perm in held - wanted:
+            remove_perm(perm, group, obj)
+
+
+def set_role(obj: models.Model, user, role: str | None) -> None:
+    """Put ``user`` in the role group of ``role`` on ``obj`` and out of its other role groups.
+
+    ``role=None`` removes the user from every role on ``obj``. Takes effect on the next request:
+    restrict() reads group membership from the database every time.
+    """
+    prefix = f"{obj._meta.label_lower}:{obj.pk}:"
+    others = Group.objects.filter(name__startswith=prefix)
+    if role is not None:
+        keep = role_group(obj, role)
+        others = others.exclude(pk=keep.pk)
+        user.groups.add(keep)
+    user.groups.remove(*others)
+
+
+def drop_role_groups(obj: models.Model) -> None:
+    """Delete the role groups of a container that is being deleted."""
+    Group.objects.filter(name__startswith=f"{obj._meta.label_lower}:{obj.pk}:").delete()
