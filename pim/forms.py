@@ -37,6 +37,7 @@ class AddMemberForm(RestrictedFormMixin, forms.Form):
 
     email = forms.EmailField(
         label=_("E-mail address"),
+        max_length=254,
         help_text=_("If this person has no account yet, they receive an invitation link."),
     )
     role = forms.ChoiceField(label=_("Role"), choices=Membership.Role.choices,

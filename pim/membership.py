@@ -7,6 +7,9 @@ cannot both succeed.
 
 from __future__ import annotations
 
+import logging
+import smtplib
+
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.mail import send_mail
@@ -17,6 +20,9 @@ from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
 from .models import Invitation, Membership, Organisation, User
+
+
+logger = logging.getLogger(__name__)
 
 
 class MembershipError(ValidationError):
@@ -112,9 +118,16 @@ def invite(organisation: Organisation, email: str, role: str, invited_by: User) 
     invitation.invited_by = invited_by
     token = invitation.issue_token()
     invitation.save()
-    # Sent inside the transaction: if the mail server refuses, no invitation is left behind
-    # that its recipient never heard of.
-    send_invitation(invitation, token)
+    # Sent inside the transaction: if the mail server refuses, the invitation is rolled back
+    # rather than left pending with a recipient who never heard of it.
+    try:
+        send_invitation(invitation, token)
+    except (OSError, smtplib.SMTPException) as error:
+        logger.warning("Invitation e-mail to %s failed: %s", email, error)
+        raise MembershipError(
+            _("The invitation e-mail could not be sent, so nothing was saved. "
+              "Please try again later.")
+        ) from error
     return invitation
 
 

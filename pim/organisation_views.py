@@ -32,7 +32,7 @@ class OrganisationListView(ObjectListView):
     template_name = "pim/organisation_list.html"
 
     def get_queryset(self):
-        return super().get_queryset().annotate(member_count=Count("memberships"))
+        return super().get_queryset().annotate(member_count=Count("memberships")).order_by("name")
 
 
 class OrganisationDetailView(ObjectDetailView):

@@ -23,6 +23,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from functools import cache
 
+from django.contrib.auth import get_user_model
 from django.contrib.auth.models import Group
 from django.core.exceptions import ImproperlyConfigured
 from django.db import models
@@ -86,12 +87,8 @@ def _parent_model(model: type[models.Model], path: str) -> type[models.Model]:
 
 def _group_ids(user):
     """The user's groups as a subquery on the membership table alone (no join to auth_group)."""
-    memberships = type(user).groups.through.objects.filter(**{_user_column(user): user.pk})
-    return memberships.values("group_id")
-
-
-def _user_column(user) -> str:
-    return type(user).groups.field.m2m_field_name() + "_id"
+    through = get_user_model().groups.through
+    return through.objects.filter(user_id=user.pk).values("group_id")
 
 
 def is_guarded(model: type[models.Model]) -> bool:

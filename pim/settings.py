@@ -188,6 +188,9 @@ STORAGES = {
         else "whitenoise.storage.CompressedManifestStaticFilesStorage"
     },
 }
+# In development, whitenoise serves straight from the source folders (no collectstatic needed).
+WHITENOISE_USE_FINDERS = DEBUG
+WHITENOISE_AUTOREFRESH = DEBUG
 MEDIA_ROOT = Path(env("MEDIA_ROOT") or BASE_DIR / "media")  # private: no MEDIA_URL is served.
 
 # --- E-mail -----------------------------------------------------------------------------------
