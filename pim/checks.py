@@ -15,11 +15,14 @@ def check_permission_declarations(app_configs, **kwargs):
         label = model._meta.label
         roles = getattr(model, "role_permissions", None)
         if roles is not None and grant_tables(model) is None:
-            errors.append(checks.Error(
-                f"{label} declares role_permissions but has no guardian direct-FK tables.",
-                hint="Add <Model>UserObjectPermission and <Model>GroupObjectPermission.",
-                obj=model, id="pim.E001",
-            ))
+            errors.append(
+                checks.Error(
+                    f"{label} declares role_permissions but has no guardian direct-FK tables.",
+                    hint="Add <Model>UserObjectPermission and <Model>GroupObjectPermission.",
+                    obj=model,
+                    id="pim.E001",
+                )
+            )
         for actions in (roles or {}).values():
             for action in actions:
                 try:
@@ -29,10 +32,13 @@ def check_permission_declarations(app_configs, **kwargs):
         for inherit in getattr(model, "permission_inherits", ()):
             parent = _parent_model(model, inherit.path)
             if not is_guarded(parent):
-                errors.append(checks.Error(
-                    f"{label} inherits from {parent._meta.label}, which has no restrict().",
-                    obj=model, id="pim.E003",
-                ))
+                errors.append(
+                    checks.Error(
+                        f"{label} inherits from {parent._meta.label}, which has no restrict().",
+                        obj=model,
+                        id="pim.E003",
+                    )
+                )
                 continue
             for mine, theirs in inherit.actions.items():
                 for target, action in ((model, mine), (parent, theirs)):

@@ -78,8 +78,13 @@ def load() -> list[Login]:
     logins = []
     admin, _created = User.objects.update_or_create(
         username="admin",
-        defaults={"first_name": "Site", "last_name": "Admin", "email": "admin@example.org",
-                  "is_staff": True, "is_superuser": True},
+        defaults={
+            "first_name": "Site",
+            "last_name": "Admin",
+            "email": "admin@example.org",
+            "is_staff": True,
+            "is_superuser": True,
+        },
     )
     admin.set_password(DEMO_PASSWORD)
     admin.save()

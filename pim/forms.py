@@ -40,8 +40,9 @@ class AddMemberForm(RestrictedFormMixin, forms.Form):
         max_length=254,
         help_text=_("If this person has no account yet, they receive an invitation link."),
     )
-    role = forms.ChoiceField(label=_("Role"), choices=Membership.Role.choices,
-                             initial=Membership.Role.MEMBER)
+    role = forms.ChoiceField(
+        label=_("Role"), choices=Membership.Role.choices, initial=Membership.Role.MEMBER
+    )
 
     def clean_email(self):
         return self.cleaned_data["email"].strip()

@@ -8,7 +8,6 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET
 
 
-
 def database_state() -> str:
     try:
         with connection.cursor() as cursor:

@@ -21,7 +21,6 @@ from django.utils.translation import gettext as _
 
 from .models import Invitation, Membership, Organisation, User
 
-
 logger = logging.getLogger(__name__)
 
 
@@ -125,8 +124,10 @@ def invite(organisation: Organisation, email: str, role: str, invited_by: User) 
     except (OSError, smtplib.SMTPException) as error:
         logger.warning("Invitation e-mail to %s failed: %s", email, error)
         raise MembershipError(
-            _("The invitation e-mail could not be sent, so nothing was saved. "
-              "Please try again later.")
+            _(
+                "The invitation e-mail could not be sent, so nothing was saved. "
+                "Please try again later."
+            )
         ) from error
     return invitation
 

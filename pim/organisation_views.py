@@ -52,7 +52,9 @@ class OrganisationDetailView(ObjectDetailView):
         kwargs.update(
             members=members,
             can_manage=can_manage,
-            can_edit=Organisation.objects.restrict(user, "change").filter(pk=self.object.pk).exists(),
+            can_edit=Organisation.objects.restrict(user, "change")
+            .filter(pk=self.object.pk)
+            .exists(),
             invitations=(
                 Invitation.objects.restrict(user, "view")
                 .filter(organisation=self.object)
@@ -168,7 +170,8 @@ class InvitationRevokeView(ParentMixin, ObjectDeleteView):
     def form_valid(self, form):
         service.revoke(self.object)
         messages.success(
-            self.request, _("The invitation to %(email)s was withdrawn.") % {"email": self.object.email}
+            self.request,
+            _("The invitation to %(email)s was withdrawn.") % {"email": self.object.email},
         )
         return HttpResponseRedirect(self.parent.get_absolute_url())
 
@@ -191,8 +194,9 @@ class InvitationAcceptView(View):
         if self.invitation is None:
             raise Http404
         if not self.invitation.is_pending:
-            return render(request, "pim/invitation_invalid.html",
-                          {"invitation": self.invitation}, status=410)
+            return render(
+                request, "pim/invitation_invalid.html", {"invitation": self.invitation}, status=410
+            )
         return super().dispatch(request, token, *args, **kwargs)
 
     def situation(self):
@@ -237,8 +241,9 @@ class InvitationAcceptView(View):
             _("Welcome! You are now a member of %(organisation)s.")
             % {"organisation": self.invitation.organisation.name},
         )
-        return HttpResponseRedirect(reverse("pim:organisation_detail",
-                                            args=[self.invitation.organisation_id]))
+        return HttpResponseRedirect(
+            reverse("pim:organisation_detail", args=[self.invitation.organisation_id])
+        )
 
 
 __all__ = [

@@ -46,9 +46,7 @@ class Inherit:
     """
 
     path: str
-    actions: Mapping[str, str] = field(
-        default_factory=lambda: {a: a for a in STANDARD_ACTIONS}
-    )
+    actions: Mapping[str, str] = field(default_factory=lambda: {a: a for a in STANDARD_ACTIONS})
 
 
 def codename(model: type[models.Model], action: str) -> str:
@@ -113,10 +111,20 @@ def condition(model: type[models.Model], user, action: str):
             "permission__content_type__model": model._meta.model_name,
         }
         parts.append(
-            Q(Exists(group_table.objects.filter(
-                content_object=OuterRef("pk"), group_id__in=_group_ids(user), **permission)))
-            | Q(Exists(user_table.objects.filter(
-                content_object=OuterRef("pk"), user=user, **permission)))
+            Q(
+                Exists(
+                    group_table.objects.filter(
+                        content_object=OuterRef("pk"), group_id__in=_group_ids(user), **permission
+                    )
+                )
+            )
+            | Q(
+                Exists(
+                    user_table.objects.filter(
+                        content_object=OuterRef("pk"), user=user, **permission
+                    )
+                )
+            )
         )
 
     for inherit in getattr(model, "permission_inherits", ()):

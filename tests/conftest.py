@@ -54,8 +54,9 @@ class Personas:
     def __init__(self):
         self.org_a = OrganisationFactory(name="Aleppo Relief", acronym="AR")
         self.org_b = OrganisationFactory(name="Beqaa Shelter Network", acronym="BSN")
-        self.root = UserFactory(username="root", first_name="Rowan", last_name="Root",
-                                is_superuser=True, is_staff=True)
+        self.root = UserFactory(
+            username="root", first_name="Rowan", last_name="Root", is_superuser=True, is_staff=True
+        )
         self.alice = UserFactory(username="alice", first_name="Alice", last_name="Aardvark")
         self.bob = UserFactory(username="bob", first_name="Bob", last_name="Beaver")
         self.charlie = UserFactory(username="charlie", first_name="Charlie", last_name="Crow")
@@ -63,8 +64,9 @@ class Personas:
         self.dave = UserFactory(username="dave", first_name="Dave", last_name="Dodo")
         self.alice_in_a = MembershipFactory(user=self.alice, organisation=self.org_a, role="admin")
         self.bob_in_a = MembershipFactory(user=self.bob, organisation=self.org_a, role="member")
-        self.charlie_in_b = MembershipFactory(user=self.charlie, organisation=self.org_b,
-                                              role="admin")
+        self.charlie_in_b = MembershipFactory(
+            user=self.charlie, organisation=self.org_b, role="admin"
+        )
         self.erin_in_b = MembershipFactory(user=self.erin, organisation=self.org_b, role="member")
 
     def client(self, name: str | None) -> Client:

@@ -25,8 +25,14 @@ ALLOWED = {
 ALLOWED_NAMESPACES = {"admin"}
 # Views that may be reached without signing in: exactly these.
 PUBLIC = {
-    "login", "password_reset", "password_reset_done", "password_reset_confirm",
-    "password_reset_complete", "health", "pim:invitation_accept", "set_language",
+    "login",
+    "password_reset",
+    "password_reset_done",
+    "password_reset_confirm",
+    "password_reset_complete",
+    "health",
+    "pim:invitation_accept",
+    "set_language",
 }
 
 
@@ -53,7 +59,7 @@ def test_every_view_goes_through_the_permission_primitive():
 def test_the_allowlists_name_only_existing_views():
     names = {name for name, _callback in walk(get_resolver().url_patterns)}
     assert set(ALLOWED) <= names
-    assert PUBLIC <= names
+    assert names >= PUBLIC
 
 
 def test_only_the_public_views_skip_sign_in():

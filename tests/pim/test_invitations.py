@@ -15,7 +15,8 @@ pytestmark = pytest.mark.django_db
 
 def invite(people, email="newcomer@example.org", role="member", who="alice"):
     return people.client(who).post(
-        reverse("pim:member_add", args=[people.org_a.pk]), {"email": email, "role": role},
+        reverse("pim:member_add", args=[people.org_a.pk]),
+        {"email": email, "role": role},
         follow=True,
     )
 
@@ -26,8 +27,10 @@ def link_in(message) -> str:
 
 def test_an_unknown_address_gets_an_invitation_email(people):
     response = invite(people)
-    assert ("No account uses newcomer@example.org yet: an invitation has been sent."
-            in response.content.decode())
+    assert (
+        "No account uses newcomer@example.org yet: an invitation has been sent."
+        in response.content.decode()
+    )
     assert len(mail.outbox) == 1
     message = mail.outbox[0]
     assert message.to == ["newcomer@example.org"]
@@ -64,10 +67,18 @@ def test_an_invited_person_creates_an_account_and_joins(people):
     anonymous = people.client(None)
     page = anonymous.get(url).content.decode()
     assert "Join Aleppo Relief" in page and "newcomer@example.org" in page
-    response = anonymous.post(url, {
-        "username": "newcomer", "first_name": "Nour", "last_name": "Newcomer", "language": "ar",
-        "password1": "a long enough passphrase", "password2": "a long enough passphrase",
-    }, follow=True)
+    response = anonymous.post(
+        url,
+        {
+            "username": "newcomer",
+            "first_name": "Nour",
+            "last_name": "Newcomer",
+            "language": "ar",
+            "password1": "a long enough passphrase",
+            "password2": "a long enough passphrase",
+        },
+        follow=True,
+    )
     assert "Welcome! You are now a member of Aleppo Relief." in response.content.decode()
     user = User.objects.get(username="newcomer")
     assert user.email == "newcomer@example.org"
@@ -81,12 +92,19 @@ def test_an_invited_person_creates_an_account_and_joins(people):
 def test_a_bad_sign_up_leaves_nothing_behind(people):
     invite(people)
     url = link_in(mail.outbox[0]).replace("http://127.0.0.1:8000", "")
-    response = people.client(None).post(url, {
-        "username": "newcomer", "first_name": "", "last_name": "", "language": "en",
-        "password1": "short", "password2": "different",
-    })
+    response = people.client(None).post(
+        url,
+        {
+            "username": "newcomer",
+            "first_name": "",
+            "last_name": "",
+            "language": "en",
+            "password1": "short",
+            "password2": "different",
+        },
+    )
     assert response.status_code == 400
-    assert "The two password fields didn’t match." in response.content.decode()
+    assert "The two password fields didn’t match." in response.content.decode()  # noqa: RUF001
     assert not User.objects.filter(username="newcomer").exists()
     assert Invitation.objects.get().accepted_at is None
 
@@ -140,8 +158,10 @@ def test_someone_else_signed_in_cannot_take_the_invitation(people):
 def test_a_mail_failure_leaves_no_invitation(people, settings):
     settings.EMAIL_BACKEND = "tests.pim.failing_mail.Backend"
     response = invite(people)
-    assert ("The invitation e-mail could not be sent, so nothing was saved."
-            in response.content.decode())
+    assert (
+        "The invitation e-mail could not be sent, so nothing was saved."
+        in response.content.decode()
+    )
     assert not Invitation.objects.exists()
 
 
@@ -151,7 +171,8 @@ def test_expired_invitations_are_purged_after_a_month(people):
     invite(people, email="old@example.org")
     invite(people, email="recent@example.org")
     Invitation.objects.filter(email="old@example.org").update(
-        expires_at=timezone.now() - timedelta(days=31))
+        expires_at=timezone.now() - timedelta(days=31)
+    )
     assert purge_expired_invitations.apply().get() == 1
     assert list(Invitation.objects.values_list("email", flat=True)) == ["recent@example.org"]
     assert purge_expired_invitations.apply().get() == 0

@@ -91,7 +91,8 @@ def test_only_admins_reach_the_management_pages(people, persona):
 def test_an_admin_adds_an_existing_person_by_email(people):
     client = people.client("alice")
     response = client.post(
-        org_url(people, "org_a", "member_add"), {"email": "DAVE@example.org", "role": "member"},
+        org_url(people, "org_a", "member_add"),
+        {"email": "DAVE@example.org", "role": "member"},
         follow=True,
     )
     assert "Dave Dodo is now a member of Aleppo Relief." in response.content.decode()
@@ -152,8 +153,12 @@ def test_profile_edits_only_oneself(people):
     client = people.client("bob")
     response = client.post(
         reverse("pim:profile"),
-        {"first_name": "Robert", "last_name": "Beaver", "email": "bob@example.org",
-         "language": "fr"},
+        {
+            "first_name": "Robert",
+            "last_name": "Beaver",
+            "email": "bob@example.org",
+            "language": "fr",
+        },
     )
     assert response.status_code == 302
     people.bob.refresh_from_db()
@@ -171,7 +176,9 @@ def test_profile_refuses_an_email_someone_else_uses(people):
     assert people.bob.email == "bob@example.org"
 
 
-def test_member_list_pages_cost_the_same_queries_with_many_members(people, django_assert_max_num_queries):
+def test_member_list_pages_cost_the_same_queries_with_many_members(
+    people, django_assert_max_num_queries
+):
     from tests.factories import MembershipFactory
 
     client = people.client("alice")

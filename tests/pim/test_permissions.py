@@ -3,12 +3,18 @@
 import pytest
 from django.contrib.auth.models import Permission
 from django.core.exceptions import ImproperlyConfigured
+from django.test.utils import isolate_apps
 from guardian.shortcuts import assign_perm
 
-from django.test.utils import isolate_apps
-
 from pim.models import Invitation, Membership, Organisation, RestrictedModel, User
-from pim.permissions import ALL, condition, ensure_restricted, role_group, set_role, sync_role_grants
+from pim.permissions import (
+    ALL,
+    condition,
+    ensure_restricted,
+    role_group,
+    set_role,
+    sync_role_grants,
+)
 from tests.factories import OrganisationFactory, UserFactory
 
 
@@ -48,9 +54,7 @@ def test_a_model_wide_grant_sees_every_row(people):
 
 
 def test_only_admins_may_manage_members(people):
-    assert names(Organisation.objects.restrict(people.alice, "manage_members")) == [
-        "Aleppo Relief"
-    ]
+    assert names(Organisation.objects.restrict(people.alice, "manage_members")) == ["Aleppo Relief"]
     assert not Organisation.objects.restrict(people.bob, "manage_members").exists()
 
 
@@ -71,8 +75,9 @@ def test_children_inherit_from_their_container(people):
 
 
 def test_invitations_are_seen_only_by_those_who_manage_members(people):
-    invitation = Invitation(organisation=people.org_a, email="new@example.org",
-                            invited_by=people.alice)
+    invitation = Invitation(
+        organisation=people.org_a, email="new@example.org", invited_by=people.alice
+    )
     invitation.issue_token()
     invitation.save()
     assert list(Invitation.objects.restrict(people.alice, "view")) == [invitation]

@@ -44,7 +44,8 @@ def test_repeated_failures_lock_the_account_for_a_while(people, client, settings
 
     AccessAttempt.objects.update(
         attempt_time=AccessAttempt.objects.first().attempt_time
-        - settings.AXES_COOLOFF_TIME - timedelta(seconds=1)
+        - settings.AXES_COOLOFF_TIME
+        - timedelta(seconds=1)
     )
     assert sign_in(client, "bob").status_code == 302
 
@@ -63,10 +64,14 @@ def test_signing_out_ends_the_session(people, client):
 
 def test_changing_ones_password(people):
     client = people.client("bob")
-    response = client.post(reverse("password_change"), {
-        "old_password": PASSWORD, "new_password1": "a brand new passphrase",
-        "new_password2": "a brand new passphrase",
-    })
+    response = client.post(
+        reverse("password_change"),
+        {
+            "old_password": PASSWORD,
+            "new_password1": "a brand new passphrase",
+            "new_password2": "a brand new passphrase",
+        },
+    )
     assert response.status_code == 302
     people.bob.refresh_from_db()
     assert people.bob.check_password("a brand new passphrase")
@@ -80,8 +85,10 @@ def test_resetting_a_forgotten_password_by_email(people, client):
     assert "Your username is bob." in body
     link = re.search(r"https?://[^/]+(/accounts/password/reset/\S+/)", body).group(1)
     form_url = client.get(link)["Location"]
-    response = client.post(form_url, {"new_password1": "another fine passphrase",
-                                      "new_password2": "another fine passphrase"})
+    response = client.post(
+        form_url,
+        {"new_password1": "another fine passphrase", "new_password2": "another fine passphrase"},
+    )
     assert response.status_code == 302
     assert sign_in(client, "bob", "another fine passphrase").status_code == 302
 
