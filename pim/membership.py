@@ -16,7 +16,7 @@ from django.core.mail import send_mail
 from django.db import transaction
 from django.template.loader import render_to_string
 from django.urls import reverse
-from django.utils import timezone, translation
+from django.utils import formats, timezone, translation
 from django.utils.translation import gettext as _
 
 from .models import Invitation, Membership, Organisation, User
@@ -109,7 +109,10 @@ def invite(organisation: Organisation, email: str, role: str, invited_by: User) 
     if invitation is not None and invitation.is_pending:
         raise MembershipError(
             _("%(email)s has already been invited; the invitation is valid until %(date)s.")
-            % {"email": email, "date": invitation.expires_at.date().isoformat()}
+            % {
+                "email": email,
+                "date": formats.date_format(timezone.localdate(invitation.expires_at)),
+            }
         )
     if invitation is None:
         invitation = Invitation(organisation=organisation, email=email)

@@ -42,6 +42,12 @@ def test_app_processes_wait_for_migrations():
 
 def test_the_env_example_sets_what_compose_needs():
     example = (ROOT / ".env.example").read_text()
-    for variable in ["DATABASE_URL=postgres://", "REDIS_URL=redis://", "POSTGRES_PASSWORD=",
-                     "DEBUG=false", "SECRET_KEY=", "ALLOWED_HOSTS="]:
+    for variable in [
+        "DATABASE_URL=postgres://",
+        "REDIS_URL=redis://",
+        "POSTGRES_PASSWORD=",
+        "DEBUG=false",
+        "SECRET_KEY=",
+        "ALLOWED_HOSTS=",
+    ]:
         assert f"\n{variable}" in example, variable
