@@ -125,6 +125,14 @@ class OrganisationGroupObjectPermission(GroupObjectPermissionBase):
     content_object = models.ForeignKey(Organisation, on_delete=models.CASCADE)
 
 
+# Every change to an organisation's people is granted by managing its members.
+MANAGED_BY_ADMINS = {
+    "add": "manage_members",
+    "change": "manage_members",
+    "delete": "manage_members",
+}
+
+
 class Membership(RestrictedModel):
     """A person belonging to an organisation, as its admin or as a member."""
 
@@ -147,17 +155,8 @@ class Membership(RestrictedModel):
     role = models.CharField(_("role"), max_length=20, choices=Role.choices, default=Role.MEMBER)
     joined_at = models.DateTimeField(_("joined"), auto_now_add=True)
 
-    permission_inherits = (
-        Inherit(
-            "organisation",
-            {
-                "view": "view",
-                "add": "manage_members",
-                "change": "manage_members",
-                "delete": "manage_members",
-            },
-        ),
-    )
+    # Colleagues see each other; only those who manage members change anything.
+    permission_inherits = (Inherit("organisation", {"view": "view", **MANAGED_BY_ADMINS}),)
 
     class Meta:
         verbose_name = _("membership")
@@ -221,16 +220,9 @@ class Invitation(RestrictedModel):
 
     objects = InvitationQuerySet.as_manager()
 
+    # Pending invitations (addresses of people without an account) are for admins' eyes only.
     permission_inherits = (
-        Inherit(
-            "organisation",
-            {
-                "view": "manage_members",
-                "add": "manage_members",
-                "change": "manage_members",
-                "delete": "manage_members",
-            },
-        ),
+        Inherit("organisation", {"view": "manage_members", **MANAGED_BY_ADMINS}),
     )
 
     class Meta:
