@@ -35,6 +35,11 @@ class RestrictedModel(models.Model):
         abstract = True
 
 
+# Other apps add who else a person sees (e.g. the people of the plans they work on): each rule
+# takes the viewing user and returns a Q over User, or None.
+PEOPLE_RULES: list = []
+
+
 class RestrictedUserManager(UserManager.from_queryset(RestrictedQuerySet)):
     pass
 
@@ -49,6 +54,15 @@ class User(AbstractUser):
         choices=settings.LANGUAGES,
         default=settings.LANGUAGE_CODE,
         help_text=_("The language of the pages and e-mails you receive."),
+    )
+
+    deadline_reminders = models.BooleanField(
+        _("deadline reminders"),
+        default=True,
+        help_text=_(
+            "Send me a daily e-mail listing my action points that are overdue or due soon "
+            "(only on days when there is something to say)."
+        ),
     )
 
     objects = RestrictedUserManager()
@@ -74,7 +88,12 @@ class User(AbstractUser):
         """People see themselves and the members of organisations they see; edit only themselves."""
         if action == "view":
             colleagues = Membership.objects.restrict(user, "view").values("user")
-            return Q(pk=user.pk) | Q(pk__in=colleagues)
+            seen = Q(pk=user.pk) | Q(pk__in=colleagues)
+            for rule in PEOPLE_RULES:
+                extra = rule(user)
+                if extra is not None:
+                    seen |= extra
+            return seen
         if action == "change":
             return Q(pk=user.pk)
         return None

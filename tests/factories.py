@@ -33,3 +33,61 @@ class MembershipFactory(factory.django.DjangoModelFactory):
     user = factory.SubFactory(UserFactory)
     organisation = factory.SubFactory(OrganisationFactory)
     role = Membership.Role.MEMBER
+
+
+class ActionPlanFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = "actionplans.ActionPlan"
+
+    title = factory.Sequence(lambda n: f"Action plan {n}")
+    operation = "Lebanon"
+    period = "2019"
+
+    @factory.post_generation
+    def coordinators(self, create, extracted, **kwargs):
+        if create and extracted:
+            self.coordinators.add(*extracted)
+
+
+class WorkingGroupFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = "actionplans.WorkingGroup"
+
+    plan = factory.SubFactory(ActionPlanFactory)
+    number = factory.Sequence(lambda n: n + 1)
+    name = factory.Sequence(lambda n: f"Working group {n}")
+
+    @factory.post_generation
+    def members(self, create, extracted, **kwargs):
+        if create and extracted:
+            self.members.add(*extracted)
+
+
+class ChallengeFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = "actionplans.Challenge"
+
+    working_group = factory.SubFactory(WorkingGroupFactory)
+    number = factory.Sequence(lambda n: n + 1)
+    title = factory.Sequence(lambda n: f"Challenge {n}")
+
+
+class FocalPointFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = "actionplans.FocalPoint"
+
+    plan = factory.SubFactory(ActionPlanFactory)
+    name = factory.Sequence(lambda n: f"Focal point {n}")
+
+
+class ActionPointFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = "actionplans.ActionPoint"
+
+    challenge = factory.SubFactory(ChallengeFactory)
+    description = factory.Sequence(lambda n: f"Action point {n}")
+
+    @factory.post_generation
+    def supporting(self, create, extracted, **kwargs):
+        if create and extracted:
+            self.supporting.add(*extracted)
