@@ -58,6 +58,22 @@ def diff(before: dict, after: dict) -> list[dict]:
     ]
 
 
+def describe(changes: list[dict]) -> list[tuple[str, str, str]]:
+    """(field label, before, after) rows of one history entry, statuses in the reader's words."""
+    statuses = dict(ActionPoint.Status.choices)
+    rows = []
+    for change in changes:
+        old, new = change.get("old"), change.get("new")
+        if change["field"] == "status":
+            old, new = statuses.get(old, old), statuses.get(new, new)
+        if change["field"] == "progress":
+            old = "" if old is None else f"{old} %"
+            new = "" if new is None else f"{new} %"
+        label = FIELD_LABELS.get(change["field"], change["field"])
+        rows.append((label, "" if old is None else str(old), "" if new is None else str(new)))
+    return rows
+
+
 def _lock(point: ActionPoint, seen_version: int | None) -> ActionPoint:
     current = ActionPoint.objects.select_for_update().get(pk=point.pk)
     if seen_version is not None and current.version != seen_version:

@@ -240,3 +240,11 @@ def set_role(obj: models.Model, user, role: str | None) -> None:
 def drop_role_groups(obj: models.Model) -> None:
     """Delete the role groups of a container that is being deleted."""
     Group.objects.filter(name__startswith=f"{obj._meta.label_lower}:{obj.pk}:").delete()
+
+
+def can(user, action: str, obj: models.Model) -> bool:
+    """Whether ``user`` may ``action`` this one object: the same restrict(), asked of one row.
+
+    For showing or hiding a button; the view behind the button asks restrict() again.
+    """
+    return type(obj)._default_manager.restrict(user, action).filter(pk=obj.pk).exists()

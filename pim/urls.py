@@ -85,6 +85,7 @@ account_patterns = [
 
 urlpatterns = [
     path("", include(app_patterns)),
+    path("", include("actionplans.urls")),
     path("accounts/", include(account_patterns)),
     path("i18n/setlang/", account_views.set_language, name="set_language"),
     path("health/", health, name="health"),

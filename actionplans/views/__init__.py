@@ -1,0 +1,1 @@
+"""The action-plan screens, in two modules: plans and groups; action points."""

@@ -1,0 +1,209 @@
+"""Action points: the lists, the page with its journal and history, updates and edits."""
+
+from __future__ import annotations
+
+from django.contrib import messages
+from django.db.models import F
+from django.http import HttpResponseRedirect
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from pim.permissions import can
+from pim.views import (
+    ObjectCreateView,
+    ObjectDeleteView,
+    ObjectDetailView,
+    ObjectEditView,
+    ObjectFormView,
+    ObjectListView,
+    ParentMixin,
+)
+
+from .. import services
+from ..filters import ActionPointFilterForm, overdue_first
+from ..forms import ActionPointForm, ProgressUpdateForm
+from ..models import ActionPoint, ActionPointChange, ProgressUpdate, WorkingGroup
+
+LIST_RELATED = ("challenge__working_group__plan", "lead")
+
+
+class ActionPointListView(ObjectListView):
+    """Every action point the user may see, filtered, sorted and paginated."""
+
+    model = ActionPoint
+    template_name = "actionplans/actionpoint_list.html"
+
+    def get_base_queryset(self):
+        return ActionPoint.objects.select_related(*LIST_RELATED).prefetch_related("supporting")
+
+    def get_queryset(self):
+        self.filter_form = ActionPointFilterForm(self.request.GET or None, user=self.request.user)
+        return self.filter_form.filter(super().get_queryset())
+
+    def get_context_data(self, **kwargs):
+        kwargs.update(filter_form=self.filter_form, today=timezone.localdate())
+        return super().get_context_data(**kwargs)
+
+
+class MyActionPointListView(ObjectListView):
+    """The signed-in person's own action points: overdue first, then by due date."""
+
+    model = ActionPoint
+    template_name = "actionplans/actionpoint_mine.html"
+
+    def get_base_queryset(self):
+        return ActionPoint.objects.select_related(*LIST_RELATED).prefetch_related("supporting")
+
+    def get_queryset(self):
+        today = timezone.localdate()
+        return (
+            super()
+            .get_queryset()
+            .of_person(self.request.user)
+            .order_by(overdue_first(today), F("due_date").asc(nulls_last=True), "pk")
+        )
+
+    def get_context_data(self, **kwargs):
+        kwargs["today"] = timezone.localdate()
+        return super().get_context_data(**kwargs)
+
+
+class ActionPointDetailView(ObjectDetailView):
+    model = ActionPoint
+    template_name = "actionplans/actionpoint_detail.html"
+
+    def get_base_queryset(self):
+        return ActionPoint.objects.select_related(
+            "challenge__working_group__plan", "lead__organisation", "lead__user"
+        ).prefetch_related("supporting__organisation")
+
+    def get_context_data(self, **kwargs):
+        user, point = self.request.user, self.object
+        can_report = can(user, "report", point)
+        kwargs.update(
+            updates=ProgressUpdate.objects.restrict(user, "view")
+            .filter(action_point=point)
+            .select_related("author"),
+            changes=describe_changes(
+                ActionPointChange.objects.restrict(user, "view")
+                .filter(action_point=point)
+                .select_related("author")
+            ),
+            can_report=can_report,
+            can_change=can(user, "change", point),
+            can_delete=can(user, "delete", point),
+            group_visible=can(user, "view", point.challenge.working_group),
+            today=timezone.localdate(),
+        )
+        if can_report and "form" not in kwargs:
+            kwargs["form"] = ProgressUpdateForm(action_point=point, user=user)
+        return super().get_context_data(**kwargs)
+
+
+def describe_changes(changes):
+    """Attach readable rows (field label, before, after) to each history entry."""
+    changes = list(changes)
+    for change in changes:
+        change.rows = services.describe(change.changes)
+    return changes
+
+
+class ProgressUpdateCreateView(ObjectFormView):
+    """Post a journal entry: the new status and progress, and a note."""
+
+    model = ActionPoint
+    action = "report"
+    form_class = ProgressUpdateForm
+    template_name = "actionplans/progressupdate_form.html"
+
+    def get_form_kwargs(self):
+        return {**super().get_form_kwargs(), "action_point": self.object}
+
+    def form_valid(self, form):
+        try:
+            services.post_update(
+                self.object,
+                self.request.user,
+                status=form.cleaned_data["status"],
+                progress=form.cleaned_data["progress"],
+                note=form.cleaned_data["note"].strip(),
+                seen_version=form.cleaned_data["version"],
+            )
+        except services.StaleEdit as stale:
+            return self.refuse_stale(form, stale)
+        messages.success(self.request, _("Your update is posted."))
+        return self.redirect_to_object()
+
+    def refuse_stale(self, form, stale):
+        data = form.data.copy()
+        data["version"] = stale.current.version
+        form.data = data
+        form.add_error(None, _("Someone else changed this action point while you were writing."))
+        return self.render_to_response(
+            self.get_context_data(form=form, stale_changes=describe_changes(stale.changes))
+        )
+
+
+class ActionPointCreateView(ParentMixin, ObjectCreateView):
+    model = ActionPoint
+    form_class = ActionPointForm
+    template_name = "actionplans/actionpoint_form.html"
+    parent_model = WorkingGroup
+    parent_action = "manage"
+    parent_field = "challenge__working_group"
+
+    def get_form_kwargs(self):
+        return {**super().get_form_kwargs(), "working_group": self.parent}
+
+    def get_initial(self):
+        return {"challenge": self.request.GET.get("challenge")}
+
+    def form_valid(self, form):
+        self.object = services.create_action_point(form, self.request.user)
+        messages.success(self.request, _("Added the action point."))
+        return HttpResponseRedirect(self.object.get_absolute_url())
+
+
+class ActionPointEditView(ObjectEditView):
+    """Edit an action point; a save from a form opened before someone else's save is refused."""
+
+    model = ActionPoint
+    form_class = ActionPointForm
+    template_name = "actionplans/actionpoint_form.html"
+
+    def get_form_kwargs(self):
+        return {**super().get_form_kwargs(), "working_group": self.object.challenge.working_group}
+
+    def form_valid(self, form):
+        try:
+            self.object = services.save_action_point(
+                form, self.request.user, form.cleaned_data["version"]
+            )
+        except services.StaleEdit as stale:
+            data = form.data.copy()
+            data["version"] = stale.current.version
+            form.data = data
+            form.add_error(
+                None,
+                _(
+                    "Someone else saved this action point while you were editing it. "
+                    "Their changes are listed below; your changes are still in the form: "
+                    "check them and save again to keep yours."
+                ),
+            )
+            return self.render_to_response(
+                self.get_context_data(form=form, stale_changes=describe_changes(stale.changes))
+            )
+        messages.success(self.request, _("Saved the action point."))
+        return HttpResponseRedirect(self.object.get_absolute_url())
+
+
+class ActionPointDeleteView(ObjectDeleteView):
+    model = ActionPoint
+    template_name = "actionplans/actionpoint_confirm_delete.html"
+
+    def get_success_url(self):
+        return reverse(
+            "actionplans:workinggroup_detail", args=[self.object.challenge.working_group_id]
+        )
