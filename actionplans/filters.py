@@ -44,11 +44,6 @@ def overdue_first(today):
     )
 
 
-class FocalPointChoiceField(forms.ModelChoiceField):
-    def label_from_instance(self, obj):
-        return f"{obj.name} — {obj.plan.title}"
-
-
 class ActionPointFilterForm(RestrictedFormMixin, forms.Form):
     q = forms.CharField(label=_("Search"), required=False, max_length=200)
     plan = forms.ModelChoiceField(
@@ -65,9 +60,9 @@ class ActionPointFilterForm(RestrictedFormMixin, forms.Form):
         required=False,
         widget=forms.CheckboxSelectMultiple,
     )
-    focal_point = FocalPointChoiceField(
+    focal_point = forms.ModelChoiceField(
         label=_("Focal point"),
-        queryset=FocalPoint.objects.select_related("plan"),
+        queryset=FocalPoint.objects.select_related("plan", "organisation"),
         required=False,
     )
     organisation = forms.TypedChoiceField(
@@ -97,15 +92,21 @@ class ActionPointFilterForm(RestrictedFormMixin, forms.Form):
 
     def __init__(self, *args, user, **kwargs):
         super().__init__(*args, user=user, **kwargs)
-        # Organisations named on the focal points this user sees (not every organisation).
-        people = self.fields["focal_point"].queryset
-        organisations = (
-            people.filter(organisation__isnull=False)
-            .order_by("organisation__name")
-            .values_list("organisation", "organisation__name")
-            .distinct()
+        # Three queries fill four lists: plans come from the groups this user sees (a plan with
+        # no visible group has no visible action point), organisations from the people.
+        blank = [("", "---------")]
+        groups = list(self.fields["group"].queryset.order_by("plan__title", "number"))
+        self.fields["group"].choices = blank + [(g.pk, f"{g.plan.title} — {g}") for g in groups]
+        plans = {g.plan_id: g.plan.title for g in groups}
+        self.fields["plan"].choices = blank + list(plans.items())
+        people = list(self.fields["focal_point"].queryset.order_by("name", "plan__title"))
+        self.fields["focal_point"].choices = blank + [
+            (p.pk, f"{p.name} — {p.plan.title}") for p in people
+        ]
+        organisations = {p.organisation_id: p.organisation.name for p in people if p.organisation}
+        self.fields["organisation"].choices = blank + sorted(
+            organisations.items(), key=lambda item: item[1]
         )
-        self.fields["organisation"].choices = [("", "---------"), *organisations]
 
     def filter(self, queryset, today=None):
         """Apply the valid filters to ``queryset`` (a field with an error is left out)."""

@@ -33,7 +33,8 @@ class ActionPlanForm(RestrictedFormMixin, forms.ModelForm):
 
     def clean_coordinators(self):
         coordinators = self.cleaned_data["coordinators"]
-        if not coordinators:
+        # A new plan's author becomes its coordinator (see the view); an edit must keep one.
+        if self.instance.pk and not coordinators:
             raise forms.ValidationError(_("A plan needs at least one coordinator."))
         return coordinators
 

@@ -111,7 +111,7 @@ def create_action_point(form, author) -> ActionPoint:
         action_point=point,
         author=author,
         version=point.version,
-        changes=diff({}, snapshot(point)),
+        changes=[c for c in diff({}, snapshot(point)) if c["new"] not in ("", None)],
     )
     return point
 

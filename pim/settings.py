@@ -11,6 +11,7 @@ from datetime import timedelta
 from pathlib import Path
 
 import dj_database_url
+from celery.schedules import crontab
 from django.core.exceptions import ImproperlyConfigured
 from django.utils.translation import gettext_lazy as _
 
@@ -176,6 +177,7 @@ AXES_VERBOSE = False
 LANGUAGE_CODE = "en"
 LANGUAGES = [("en", _("English")), ("fr", _("French")), ("ar", _("Arabic"))]
 LOCALE_PATHS = [BASE_DIR / "locale"]
+FORMAT_MODULE_PATH = ["pim.formats"]
 USE_I18N = True
 TIME_ZONE = env("TIME_ZONE", "UTC")
 USE_TZ = True
@@ -225,6 +227,12 @@ CELERY_BEAT_SCHEDULE = {
     "purge-expired-invitations": {
         "task": "pim.tasks.purge_expired_invitations",
         "schedule": timedelta(hours=24),
+    },
+    # Hourly, not daily: a worker that was down at the usual time still sends later that day;
+    # a person gets at most one digest a day whatever the number of runs.
+    "send-deadline-reminders": {
+        "task": "actionplans.tasks.send_deadline_reminders",
+        "schedule": crontab(minute=15),
     },
 }
 

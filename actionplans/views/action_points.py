@@ -94,6 +94,7 @@ class ActionPointDetailView(ObjectDetailView):
             can_change=can(user, "change", point),
             can_delete=can(user, "delete", point),
             group_visible=can(user, "view", point.challenge.working_group),
+            plan_visible=can(user, "view", point.challenge.working_group.plan),
             today=timezone.localdate(),
         )
         if can_report and "form" not in kwargs:
