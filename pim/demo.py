@@ -1,5 +1,8 @@
 """Demo data from the seed: the organisations and people of the PIM training in Lebanon.
 
+Their action plans (the seed's "PIM Lebanon Action Plan" and what shows who sees what) are in
+actionplans/demo.py, loaded in the same transaction.
+
 The seed names the people (Jad, Rana, Omar, Maria, Fred, Fanette) and says 30 participants came
 from 10 organisations (UN agencies, international NGOs and one national NGO), without naming them.
 The organisations below are a plausible set for that training; "Cedar Community Network" is
@@ -11,6 +14,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from django.db import transaction
+
+from actionplans import demo as actionplans_demo
 
 from .models import Membership, Organisation, User
 
@@ -46,14 +51,35 @@ class Person:
 
 Admin, Member = Membership.Role.ADMIN, Membership.Role.MEMBER
 PEOPLE = [
-    Person("jad", "Jad", "Haddad", "en", "UNHCR", Admin, "team leader of Group 1, admin of UNHCR"),
-    Person("fanette", "Fanette", "Moreau", "fr", "UNHCR", Member, "focal point for consent forms"),
-    Person("rana", "Rana", "Khalil", "ar", "UNICEF", Admin, "admin of UNICEF"),
-    Person("omar", "Omar", "Saleh", "ar", "DRC", Admin, "admin of DRC"),
-    Person("maria", "Maria", "Lopez", "en", "IRC", Admin, "admin of IRC"),
-    Person("fred", "Fred", "Olsen", "en", "NRC", Admin, "admin of NRC, advises on consent"),
-    Person("layla", "Layla", "Nasser", "ar", "CCN", Admin, "admin of the national NGO"),
-]
+    Person(
+        "jad", "Jad", "Haddad", "en", "UNHCR", Admin,
+        "admin of UNHCR; team leader of Group 1 (Lebanon): sees Group 1, not Group 2",
+    ),
+    Person(
+        "fanette", "Fanette", "Moreau", "fr", "UNHCR", Member,
+        "IMWG admin; coordinator of the Lebanon plan: sees all of it; leads the consent drafts",
+    ),
+    Person(
+        "rana", "Rana", "Khalil", "ar", "UNICEF", Admin,
+        "admin of UNICEF; member of Group 1 (Lebanon)",
+    ),
+    Person(
+        "omar", "Omar", "Saleh", "ar", "DRC", Admin,
+        "admin of DRC; member of both Lebanon groups; coordinator of the Jordan plan",
+    ),
+    Person(
+        "maria", "Maria", "Lopez", "en", "IRC", Admin,
+        "admin of IRC; team leader of Group 2, member of Group 1 (Lebanon)",
+    ),
+    Person(
+        "fred", "Fred", "Olsen", "en", "NRC", Admin,
+        "admin of NRC; member of Group 1 (supports the consent drafts) and of the Jordan group",
+    ),
+    Person(
+        "layla", "Layla", "Nasser", "ar", "CCN", Admin,
+        "admin of the national NGO; participating org: sees the Lebanon overview only",
+    ),
+]  # fmt: skip
 
 
 @dataclass(frozen=True)
@@ -76,6 +102,7 @@ def load() -> list[Login]:
     extra_memberships = [("fanette", "IMWG", Admin), ("jad", "IMWG", Member)]
 
     logins = []
+    users = {}
     admin, _created = User.objects.update_or_create(
         username="admin",
         defaults={
@@ -102,6 +129,7 @@ def load() -> list[Login]:
         )
         user.set_password(DEMO_PASSWORD)
         user.save()
+        users[person.username] = user
         Membership.objects.update_or_create(
             user=user, organisation=by_acronym[person.organisation], defaults={"role": person.role}
         )
@@ -113,4 +141,5 @@ def load() -> list[Login]:
             organisation=by_acronym[acronym],
             defaults={"role": role},
         )
+    actionplans_demo.load(by_acronym, users)
     return logins
