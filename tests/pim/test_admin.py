@@ -24,3 +24,24 @@ def test_a_membership_added_in_the_admin_grants_access_at_once(people):
     )
     assert response.status_code == 302
     assert list(Organisation.objects.restrict(people.dave, "manage_members")) == [people.org_b]
+
+
+def test_a_coordinator_named_in_the_admin_coordinates_at_once(people):
+    from actionplans.models import ActionPlan
+
+    plan = ActionPlan.objects.create(title="Admin-made plan", operation="Syria")
+    response = people.client("root").post(
+        reverse("admin:actionplans_actionplan_change", args=[plan.pk]),
+        {
+            "title": "Admin-made plan",
+            "operation": "Syria",
+            "period": "",
+            "description": "",
+            "origin": "",
+            "coordinators": [people.dave.pk],
+        },
+    )
+    assert response.status_code == 302
+    assert list(ActionPlan.objects.restrict(people.dave, "coordinate")) == [plan]
+    page = people.client("root").get(reverse("admin:actionplans_actionpoint_changelist"))
+    assert page.status_code == 200
