@@ -67,7 +67,7 @@ class HomeView(ObjectListView):
 
 
 class ProfileEditView(ObjectEditView):
-    """One's own name, e-mail and language."""
+    """One's own name, e-mail, language and whether to get deadline reminders."""
 
     model = User
     form_class = ProfileForm

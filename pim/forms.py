@@ -65,7 +65,7 @@ class InvitationSignUpForm(UserCreationForm):
 class ProfileForm(RestrictedFormMixin, forms.ModelForm):
     class Meta:
         model = User
-        fields = ["first_name", "last_name", "email", "language"]
+        fields = ["first_name", "last_name", "email", "language", "deadline_reminders"]
 
     def clean_email(self):
         email = self.cleaned_data["email"].strip()
