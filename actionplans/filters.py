@@ -120,9 +120,9 @@ class ActionPointFilterForm(RestrictedFormMixin, forms.Form):
                 Q(description__icontains=text) | Q(challenge__title__icontains=text)
             )
         if plan := data.get("plan"):
-            queryset = queryset.filter(challenge__working_group__plan=plan)
+            queryset = queryset.filter(working_group__plan=plan)
         if group := data.get("group"):
-            queryset = queryset.filter(challenge__working_group=group)
+            queryset = queryset.filter(working_group=group)
         if statuses := data.get("status"):
             queryset = queryset.filter(status__in=statuses)
         if person := data.get("focal_point"):

@@ -12,7 +12,7 @@ from django.dispatch import receiver
 
 from pim.permissions import drop_role_groups, role_group, sync_role_grants
 
-from .models import ActionPlan, FocalPoint, WorkingGroup
+from .models import ActionPlan, ActionPoint, Challenge, FocalPoint, WorkingGroup
 
 
 def sync_coordinators(plan: ActionPlan) -> None:
@@ -88,3 +88,13 @@ def link_account_to_focal_points(sender, instance, raw=False, **kwargs):
         if not FocalPoint.objects.filter(plan=focal_point.plan_id, user=instance).exists():
             focal_point.user = instance
             focal_point.save(update_fields=["user"])
+
+
+@receiver(post_save, sender=Challenge)
+def follow_challenge_group(sender, instance, raw=False, **kwargs):
+    """A challenge moved to another group (in the admin) takes its action points along."""
+    if raw:
+        return
+    ActionPoint.objects.filter(challenge=instance).exclude(
+        working_group=instance.working_group_id
+    ).update(working_group=instance.working_group_id)

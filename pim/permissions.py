@@ -24,10 +24,11 @@ from dataclasses import dataclass, field
 from functools import cache
 
 from django.contrib.auth import get_user_model
-from django.contrib.auth.models import Group
+from django.contrib.auth.models import Group, Permission
+from django.contrib.contenttypes.models import ContentType
 from django.core.exceptions import ImproperlyConfigured
 from django.db import models
-from django.db.models import Exists, OuterRef, Q
+from django.db.models import Q
 from guardian.models import GroupObjectPermissionBase, UserObjectPermissionBase
 from guardian.shortcuts import assign_perm, remove_perm
 
@@ -93,6 +94,72 @@ def is_guarded(model: type[models.Model]) -> bool:
     return hasattr(model._default_manager, "restrict")
 
 
+@models.Field.register_lookup
+class AnyOf(models.Lookup):
+    """``field__any_of=<ids subquery>``: like ``__in``, written so PostgreSQL can use an index.
+
+    ``col IN (SELECT ...)`` joined with OR to another such test makes PostgreSQL scan the whole
+    table and probe each subquery per row (it cannot turn an OR of semi-joins into index scans).
+    ``col = ANY(ARRAY(SELECT ...))`` runs each subquery once, up front, and hands its ids to an
+    index condition, so several arms combine as a BitmapOr of index scans. Measured by
+    ``make bench`` at 100k action points. Other databases get the plain ``IN``.
+    """
+
+    lookup_name = "any_of"
+
+    def as_sql(self, compiler, connection):
+        lhs, lhs_params = self.process_lhs(compiler, connection)
+        rhs, rhs_params = self.process_rhs(compiler, connection)
+        if not rhs.startswith("("):
+            rhs = f"({rhs})"
+        if connection.vendor == "postgresql":
+            return f"{lhs} = ANY(ARRAY{rhs})", (*lhs_params, *rhs_params)
+        return f"{lhs} IN {rhs}", (*lhs_params, *rhs_params)
+
+
+models.ForeignObject.register_lookup(AnyOf)
+
+
+def _ids(queryset):
+    """A one-column id subquery, without the ordering a model's Meta would add."""
+    return queryset.order_by()
+
+
+def _granted_ids(model, user, perm: str):
+    """Ids of the containers on which the user, or one of their groups, holds ``perm``."""
+    tables = grant_tables(model)
+    if not tables:
+        return None
+    user_table, group_table = tables
+    # The content type comes from Django's per-process cache: one join less to plan per arm.
+    permission = Permission.objects.filter(
+        codename=perm, content_type=ContentType.objects.get_for_model(model)
+    ).values("pk")
+    by_group = group_table.objects.filter(
+        permission__in=permission, group__in=_group_ids(user)
+    ).values("content_object_id")
+    by_user = user_table.objects.filter(permission__in=permission, user=user.pk).values(
+        "content_object_id"
+    )
+    return _ids(by_group).union(_ids(by_user), all=True)
+
+
+def _through(model, path: str, parent_ids):
+    """Q: rows of ``model`` whose container along ``path`` is one of ``parent_ids``.
+
+    Each hop is its own id subquery (``challenge_id = ANY(challenges of these groups)``), so the
+    test on the big table is on its own indexed column, never a join it must scan.
+    """
+    parts = path.split("__")
+    models_on_path = [model]
+    for part in parts[:-1]:
+        models_on_path.append(models_on_path[-1]._meta.get_field(part).related_model)
+    ids = parent_ids
+    for hop_model, part in zip(reversed(models_on_path[1:]), reversed(parts[1:]), strict=True):
+        ids = _ids(hop_model._default_manager.filter(**{f"{part}__any_of": ids}).values("pk"))
+    return Q(**{f"{parts[0]}__any_of": ids})
+
+
 def condition(model: type[models.Model], user, action: str):
     """``ALL``, a ``Q`` over ``model``'s rows, or ``None`` for "nothing"."""
     perm = codename(model, action)
@@ -102,30 +169,9 @@ def condition(model: type[models.Model], user, action: str):
         return ALL
 
     parts: list[Q] = []
-    tables = grant_tables(model)
-    if tables:
-        user_table, group_table = tables
-        permission = {
-            "permission__codename": perm,
-            "permission__content_type__app_label": model._meta.app_label,
-            "permission__content_type__model": model._meta.model_name,
-        }
-        parts.append(
-            Q(
-                Exists(
-                    group_table.objects.filter(
-                        content_object=OuterRef("pk"), group_id__in=_group_ids(user), **permission
-                    )
-                )
-            )
-            | Q(
-                Exists(
-                    user_table.objects.filter(
-                        content_object=OuterRef("pk"), user=user, **permission
-                    )
-                )
-            )
-        )
+    granted = _granted_ids(model, user, perm)
+    if granted is not None:
+        parts.append(Q(pk__any_of=granted))
 
     for inherit in getattr(model, "permission_inherits", ()):
         parent_action = inherit.actions.get(action)
@@ -136,8 +182,8 @@ def condition(model: type[models.Model], user, action: str):
         if parent_condition is ALL:
             parts.append(Q(**{f"{inherit.path}__isnull": False}))
         elif parent_condition is not None:
-            reachable = parent._default_manager.filter(parent_condition).values("pk")
-            parts.append(Q(**{f"{inherit.path}__in": reachable}))
+            reachable = _ids(parent._default_manager.filter(parent_condition).values("pk"))
+            parts.append(_through(model, inherit.path, reachable))
 
     own_rule = getattr(model, "permission_condition", None)
     if own_rule is not None:

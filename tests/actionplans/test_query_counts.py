@@ -26,6 +26,7 @@ def grow(p: PlanPeople, total: int) -> None:
     points = ActionPoint.objects.bulk_create(
         ActionPoint(
             challenge=challenges[n % len(challenges)],
+            working_group=p.group1,
             description=f"Extra point {n}",
             lead=p.fp_fanny,
             deadline_text="Q1 of 2019",
