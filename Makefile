@@ -7,14 +7,17 @@ BIN := $(VENV)/bin
 INSTALLED := $(VENV)/.installed
 HOST ?= 127.0.0.1
 PORT ?= 8000
+# The benchmark fills (and keeps, for the next run) a database of its own, never DATABASE_URL's.
+BENCH_DATABASE_URL ?= postgres://postgres@127.0.0.1:5432/pim_bench
 
-.PHONY: run test install lint format messages lock check clean help
+.PHONY: run test install lint format messages lock check clean help bench
 
 help:
 	@echo "make run     install, migrate, load the demo, serve http://$(HOST):$(PORT)"
 	@echo "make test    the whole test suite (PostgreSQL/Redis when DATABASE_URL/REDIS_URL are set)"
 	@echo "make lint    ruff, migrations and system checks"
 	@echo "make messages  refresh and compile the French and Arabic translations"
+	@echo "make bench   generate 100,000 action points in PostgreSQL (pim_bench) and time the lists"
 
 $(INSTALLED): pyproject.toml constraints.txt
 	@test -n "$(PYTHON)" || { echo "Python 3.11 is needed: install python3.11 first."; exit 1; }
@@ -46,9 +49,13 @@ format: $(INSTALLED)
 	$(BIN)/ruff check --fix .
 	$(BIN)/ruff format .
 
+# BENCH_ARGS: e.g. --fresh, --strict (exit 1 on a missed target), --scale 0.1, --repeat 5, -v 2.
+bench: $(INSTALLED)
+	DATABASE_URL=$(BENCH_DATABASE_URL) $(BIN)/python manage.py bench $(BENCH_ARGS)
+
 messages: $(INSTALLED)
 	$(BIN)/python manage.py makemessages -l fr -l ar --no-location --ignore=.venv --ignore=tests
-	$(BIN)/python manage.py compilemessages -l fr -l ar
+	$(BIN)/python manage.py compilemessages -l fr -l ar --ignore=.venv
 
 lock: $(INSTALLED)
 	$(BIN)/python -m pip install --quiet -e ".[dev]" --upgrade
