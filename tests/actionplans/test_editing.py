@@ -257,7 +257,10 @@ def test_the_second_of_two_concurrent_edits_is_refused_showing_what_changed(plan
     html = response.content.decode()
     assert response.status_code == 200
     assert "Someone else saved this action point" in html
-    assert "<del><bdi>Q1 of 2019</bdi></del> → <ins><bdi>2020</bdi></ins>" in html and "Lena Lynx" in html
+    assert (
+        "<del><bdi>Q1 of 2019</bdi></del> → <ins><bdi>2020</bdi></ins>" in html
+        and "Lena Lynx" in html
+    )
     assert "Coco&#x27;s wording" in html  # her own text is still in the form
     point.refresh_from_db()
     assert (point.description, point.deadline_text, point.version) == (
@@ -402,3 +405,16 @@ def test_my_action_points_come_overdue_first_then_by_due_date(plan_people):
     html = plan_people.client("fanny").get(reverse("actionplans:my_actionpoints")).content.decode()
     order = [html.index(t) for t in ("IMWG to recommend", "Soon", "Draft a data-sharing")]
     assert order == sorted(order)
+
+
+@pytest.mark.django_db
+def test_a_challenge_moved_to_another_group_takes_its_action_points_and_their_visibility(
+    plan_people,
+):
+    challenge = plan_people.challenge2
+    challenge.working_group = plan_people.group1
+    challenge.number = 5
+    challenge.save()
+    plan_people.hidden.refresh_from_db()
+    assert plan_people.hidden.working_group == plan_people.group1
+    assert plan_people.client("mona").get(plan_people.hidden.get_absolute_url()).status_code == 200
