@@ -38,6 +38,7 @@ class MembershipFactory(factory.django.DjangoModelFactory):
 class ActionPlanFactory(factory.django.DjangoModelFactory):
     class Meta:
         model = "actionplans.ActionPlan"
+        skip_postgeneration_save = True  # the hooks only add many-to-many rows
 
     title = factory.Sequence(lambda n: f"Action plan {n}")
     operation = "Lebanon"
@@ -52,6 +53,7 @@ class ActionPlanFactory(factory.django.DjangoModelFactory):
 class WorkingGroupFactory(factory.django.DjangoModelFactory):
     class Meta:
         model = "actionplans.WorkingGroup"
+        skip_postgeneration_save = True  # the hooks only add many-to-many rows
 
     plan = factory.SubFactory(ActionPlanFactory)
     number = factory.Sequence(lambda n: n + 1)
@@ -83,6 +85,7 @@ class FocalPointFactory(factory.django.DjangoModelFactory):
 class ActionPointFactory(factory.django.DjangoModelFactory):
     class Meta:
         model = "actionplans.ActionPoint"
+        skip_postgeneration_save = True  # the hooks only add many-to-many rows
 
     challenge = factory.SubFactory(ChallengeFactory)
     description = factory.Sequence(lambda n: f"Action point {n}")
