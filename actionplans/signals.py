@@ -82,8 +82,9 @@ def link_focal_point_to_account(sender, instance, raw=False, **kwargs):
 @receiver(post_save, sender=get_user_model())
 def link_account_to_focal_points(sender, instance, raw=False, **kwargs):
     """A new account (or a newly given address) takes over the focal points typed for it, once."""
-    if raw or not instance.email:
-        return
+    update_fields = kwargs.get("update_fields")
+    if raw or not instance.email or (update_fields is not None and "email" not in update_fields):
+        return  # e.g. a sign-in saving last_login: nothing to link, no query
     for focal_point in FocalPoint.objects.filter(user__isnull=True, email__iexact=instance.email):
         if not FocalPoint.objects.filter(plan=focal_point.plan_id, user=instance).exists():
             focal_point.user = instance

@@ -8,6 +8,7 @@ from django.http import HttpResponseRedirect
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy as _lazy
 
 from pim.permissions import can
 from pim.views import (
@@ -25,35 +26,40 @@ from ..filters import ActionPointFilterForm, overdue_first
 from ..forms import ActionPointForm, ProgressUpdateForm
 from ..models import ActionPoint, ActionPointChange, ProgressUpdate, WorkingGroup
 
-LIST_RELATED = ("challenge__working_group__plan", "lead")
 
-
-class ActionPointListView(ObjectListView):
-    """Every action point the user may see, filtered, sorted and paginated."""
+class ActionPointRowsMixin:
+    """What a table of action points shows in a fixed number of queries, and today's date."""
 
     model = ActionPoint
-    template_name = "actionplans/actionpoint_list.html"
 
     def get_base_queryset(self):
-        return ActionPoint.objects.select_related(*LIST_RELATED).prefetch_related("supporting")
+        return ActionPoint.objects.select_related(
+            "challenge__working_group__plan", "lead"
+        ).prefetch_related("supporting")
+
+    def get_context_data(self, **kwargs):
+        kwargs["today"] = timezone.localdate()
+        return super().get_context_data(**kwargs)
+
+
+class ActionPointListView(ActionPointRowsMixin, ObjectListView):
+    """Every action point the user may see, filtered, sorted and paginated."""
+
+    template_name = "actionplans/actionpoint_list.html"
 
     def get_queryset(self):
         self.filter_form = ActionPointFilterForm(self.request.GET or None, user=self.request.user)
         return self.filter_form.filter(super().get_queryset())
 
     def get_context_data(self, **kwargs):
-        kwargs.update(filter_form=self.filter_form, today=timezone.localdate())
+        kwargs["filter_form"] = self.filter_form
         return super().get_context_data(**kwargs)
 
 
-class MyActionPointListView(ObjectListView):
+class MyActionPointListView(ActionPointRowsMixin, ObjectListView):
     """The signed-in person's own action points: overdue first, then by due date."""
 
-    model = ActionPoint
     template_name = "actionplans/actionpoint_mine.html"
-
-    def get_base_queryset(self):
-        return ActionPoint.objects.select_related(*LIST_RELATED).prefetch_related("supporting")
 
     def get_queryset(self):
         today = timezone.localdate()
@@ -63,10 +69,6 @@ class MyActionPointListView(ObjectListView):
             .of_person(self.request.user)
             .order_by(overdue_first(today), F("due_date").asc(nulls_last=True), "pk")
         )
-
-    def get_context_data(self, **kwargs):
-        kwargs["today"] = timezone.localdate()
-        return super().get_context_data(**kwargs)
 
 
 class ActionPointDetailView(ObjectDetailView):
@@ -102,6 +104,23 @@ class ActionPointDetailView(ObjectDetailView):
         return super().get_context_data(**kwargs)
 
 
+class RefuseStaleMixin:
+    """Answers a save made from a form older than the action point: nothing is written, the
+    person's input stays in the form (now at the current version), and the changes made
+    meanwhile are listed, so saving again is a decision taken knowingly."""
+
+    stale_message = None
+
+    def refuse_stale(self, form, stale):
+        data = form.data.copy()
+        data["version"] = stale.current.version
+        form.data = data
+        form.add_error(None, self.stale_message)
+        return self.render_to_response(
+            self.get_context_data(form=form, stale_changes=describe_changes(stale.changes))
+        )
+
+
 def describe_changes(changes):
     """Attach readable rows (field label, before, after) to each history entry."""
     changes = list(changes)
@@ -110,13 +129,14 @@ def describe_changes(changes):
     return changes
 
 
-class ProgressUpdateCreateView(ObjectFormView):
+class ProgressUpdateCreateView(RefuseStaleMixin, ObjectFormView):
     """Post a journal entry: the new status and progress, and a note."""
 
     model = ActionPoint
     action = "report"
     form_class = ProgressUpdateForm
     template_name = "actionplans/progressupdate_form.html"
+    stale_message = _lazy("Someone else changed this action point while you were writing.")
 
     def get_form_kwargs(self):
         return {**super().get_form_kwargs(), "action_point": self.object}
@@ -136,15 +156,6 @@ class ProgressUpdateCreateView(ObjectFormView):
         messages.success(self.request, _("Your update is posted."))
         return self.redirect_to_object()
 
-    def refuse_stale(self, form, stale):
-        data = form.data.copy()
-        data["version"] = stale.current.version
-        form.data = data
-        form.add_error(None, _("Someone else changed this action point while you were writing."))
-        return self.render_to_response(
-            self.get_context_data(form=form, stale_changes=describe_changes(stale.changes))
-        )
-
 
 class ActionPointCreateView(ParentMixin, ObjectCreateView):
     model = ActionPoint
@@ -152,7 +163,7 @@ class ActionPointCreateView(ParentMixin, ObjectCreateView):
     template_name = "actionplans/actionpoint_form.html"
     parent_model = WorkingGroup
     parent_action = "manage"
-    parent_field = "challenge__working_group"
+    parent_field = "working_group"
 
     def get_form_kwargs(self):
         return {**super().get_form_kwargs(), "working_group": self.parent}
@@ -166,12 +177,17 @@ class ActionPointCreateView(ParentMixin, ObjectCreateView):
         return HttpResponseRedirect(self.object.get_absolute_url())
 
 
-class ActionPointEditView(ObjectEditView):
+class ActionPointEditView(RefuseStaleMixin, ObjectEditView):
     """Edit an action point; a save from a form opened before someone else's save is refused."""
 
     model = ActionPoint
     form_class = ActionPointForm
     template_name = "actionplans/actionpoint_form.html"
+    stale_message = _lazy(
+        "Someone else saved this action point while you were editing it. "
+        "Their changes are listed below; your changes are still in the form: "
+        "check them and save again to keep yours."
+    )
 
     def get_form_kwargs(self):
         return {**super().get_form_kwargs(), "working_group": self.object.challenge.working_group}
@@ -182,20 +198,7 @@ class ActionPointEditView(ObjectEditView):
                 form, self.request.user, form.cleaned_data["version"]
             )
         except services.StaleEdit as stale:
-            data = form.data.copy()
-            data["version"] = stale.current.version
-            form.data = data
-            form.add_error(
-                None,
-                _(
-                    "Someone else saved this action point while you were editing it. "
-                    "Their changes are listed below; your changes are still in the form: "
-                    "check them and save again to keep yours."
-                ),
-            )
-            return self.render_to_response(
-                self.get_context_data(form=form, stale_changes=describe_changes(stale.changes))
-            )
+            return self.refuse_stale(form, stale)
         messages.success(self.request, _("Saved the action point."))
         return HttpResponseRedirect(self.object.get_absolute_url())
 

@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import pytest
 
+from tests.conftest import Personas
 from tests.factories import (
     ActionPlanFactory,
     ActionPointFactory,
@@ -94,13 +95,8 @@ class PlanPeople:
             challenge=ChallengeFactory(working_group=jordan_group, number=1), description=JORDAN
         )
 
-    def client(self, name):
-        from django.test import Client
-
-        client = Client()
-        if name is not None:
-            client.force_login(getattr(self, name))
-        return client
+    # Signs in whichever persona is named, from either list (see Personas.client).
+    client = Personas.client
 
 
 @pytest.fixture
