@@ -540,3 +540,148 @@ def people_in_my_plans(user):
 
 
 PEOPLE_RULES.append(people_in_my_plans)
+
+
+# --- Spreadsheets in and out -------------------------------------------------------------------
+
+
+def _owner_only(user, action: str):
+    """Jobs and uploads are their owner's alone: nobody else may see, download or confirm them."""
+    if action not in ("view", "change", "delete"):
+        return None
+    return Q(user=user.pk)
+
+
+class ExportJob(RestrictedModel):
+    """A large export, recorded before it is handed to a worker, so that none is ever lost.
+
+    The rows are chosen again when the job runs, with the owner's permissions at that moment.
+    The file lives under MEDIA_ROOT/exports (never served at a public URL) and is deleted, with
+    the job, ``EXPORT_KEEP_HOURS`` after the job was asked for.
+    """
+
+    class Status(models.TextChoices):
+        QUEUED = "queued", _("Queued")
+        RUNNING = "running", _("Being written")
+        DONE = "done", _("Ready")
+        FAILED = "failed", _("Failed")
+
+    class Format(models.TextChoices):
+        XLSX = "xlsx", _("Excel workbook (.xlsx)")
+        CSV = "csv", _("CSV file (.csv)")
+
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="export_jobs"
+    )
+    title = models.CharField(_("what"), max_length=300)
+    scope = models.CharField(max_length=10)  # "list", "plan" or "group"
+    scope_pk = models.PositiveBigIntegerField(null=True, blank=True)
+    filters = models.JSONField(default=dict, blank=True)  # the list's query string
+    format = models.CharField(_("format"), max_length=4, choices=Format.choices)
+    language = models.CharField(max_length=10, default="en")
+    status = models.CharField(
+        _("status"), max_length=10, choices=Status.choices, default=Status.QUEUED
+    )
+    rows_total = models.PositiveIntegerField(null=True, blank=True)
+    rows_done = models.PositiveIntegerField(default=0)
+    file_name = models.CharField(max_length=200, blank=True)
+    error = models.TextField(blank=True)
+    created_at = models.DateTimeField(_("asked for"), default=timezone.now, db_index=True)
+    dispatched_at = models.DateTimeField(null=True, blank=True)
+    started_at = models.DateTimeField(null=True, blank=True)
+    finished_at = models.DateTimeField(null=True, blank=True)
+
+    @classmethod
+    def permission_condition(cls, user, action: str):
+        return _owner_only(user, action)
+
+    class Meta:
+        verbose_name = _("export")
+        verbose_name_plural = _("exports")
+        ordering = ["-created_at", "-pk"]
+        indexes = [models.Index(fields=["status", "created_at"], name="actionplans_export_status")]
+
+    def __str__(self) -> str:
+        return self.title
+
+    def get_absolute_url(self) -> str:
+        return reverse("actionplans:exportjob_detail", args=[self.pk])
+
+    @property
+    def finished(self) -> bool:
+        return self.status in (self.Status.DONE, self.Status.FAILED)
+
+    @property
+    def percent(self) -> int:
+        if self.status == self.Status.DONE:
+            return 100
+        if not self.rows_total:
+            return 0
+        return min(99, self.rows_done * 100 // self.rows_total)
+
+    @property
+    def download_name(self) -> str:
+        return f"{self.file_stem}.{self.format}"
+
+    @property
+    def file_stem(self) -> str:
+        from django.utils.text import slugify
+
+        return f"{slugify(self.title)[:60] or 'action-points'}-{self.created_at:%Y-%m-%d}"
+
+
+class SpreadsheetImport(RestrictedModel):
+    """An uploaded workbook: previewed, then applied (all or nothing) when its owner confirms.
+
+    The file is kept under MEDIA_ROOT/imports until it is applied or ``EXPORT_KEEP_HOURS`` pass.
+    """
+
+    class Status(models.TextChoices):
+        PREVIEWED = "previewed", _("Waiting for confirmation")
+        APPLIED = "applied", _("Imported")
+
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="spreadsheet_imports"
+    )
+    plan = models.ForeignKey(
+        ActionPlan, on_delete=models.CASCADE, related_name="imports", verbose_name=_("plan")
+    )
+    working_group = models.ForeignKey(
+        WorkingGroup,
+        on_delete=models.CASCADE,
+        null=True,
+        blank=True,
+        related_name="imports",
+        verbose_name=_("working group"),
+    )
+    original_name = models.CharField(_("file"), max_length=255)
+    stored_name = models.CharField(max_length=200, blank=True)
+    size = models.PositiveIntegerField(default=0)
+    sha256 = models.CharField(max_length=64)
+    status = models.CharField(
+        _("status"), max_length=10, choices=Status.choices, default=Status.PREVIEWED
+    )
+    created = models.PositiveIntegerField(default=0)
+    updated = models.PositiveIntegerField(default=0)
+    unchanged = models.PositiveIntegerField(default=0)
+    created_at = models.DateTimeField(_("uploaded"), default=timezone.now, db_index=True)
+    applied_at = models.DateTimeField(_("imported"), null=True, blank=True)
+
+    @classmethod
+    def permission_condition(cls, user, action: str):
+        return _owner_only(user, action)
+
+    class Meta:
+        verbose_name = _("spreadsheet import")
+        verbose_name_plural = _("spreadsheet imports")
+        ordering = ["-created_at", "-pk"]
+
+    def __str__(self) -> str:
+        return self.original_name
+
+    def get_absolute_url(self) -> str:
+        return reverse("actionplans:import_preview", args=[self.pk])
+
+    @property
+    def scope(self):
+        return self.working_group or self.plan

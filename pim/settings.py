@@ -199,6 +199,16 @@ WHITENOISE_USE_FINDERS = DEBUG
 WHITENOISE_AUTOREFRESH = DEBUG
 MEDIA_ROOT = Path(env("MEDIA_ROOT") or BASE_DIR / "media")  # private: no MEDIA_URL is served.
 
+# --- Spreadsheets: export and import ------------------------------------------------------------
+# An export of more rows than this runs as a background job with a progress bar.
+EXPORT_ASYNC_ROWS = env_int("EXPORT_ASYNC_ROWS", 5000)
+# Finished export files (and uploaded imports awaiting confirmation) are deleted after this.
+EXPORT_KEEP_HOURS = env_int("EXPORT_KEEP_HOURS", 24)
+# Uploads: the largest file, the most rows, and how much a workbook may unpack to (zip bombs).
+IMPORT_MAX_BYTES = env_int("IMPORT_MAX_MB", 10) * 1024 * 1024
+IMPORT_MAX_ROWS = env_int("IMPORT_MAX_ROWS", 20000)
+IMPORT_MAX_UNPACKED_BYTES = env_int("IMPORT_MAX_UNPACKED_MB", 200) * 1024 * 1024
+
 # --- E-mail -----------------------------------------------------------------------------------
 EMAIL_BACKEND = env("EMAIL_BACKEND", "django.core.mail.backends.console.EmailBackend")
 EMAIL_HOST = env("EMAIL_HOST", "localhost")
@@ -233,6 +243,11 @@ CELERY_BEAT_SCHEDULE = {
     "send-deadline-reminders": {
         "task": "actionplans.tasks.send_deadline_reminders",
         "schedule": crontab(minute=15),
+    },
+    # Starts export jobs whose hand-over to the broker failed, and deletes expired files.
+    "sweep-export-jobs": {
+        "task": "actionplans.tasks.sweep_export_jobs",
+        "schedule": timedelta(minutes=1),
     },
 }
 
