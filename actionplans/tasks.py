@@ -13,3 +13,23 @@ def send_deadline_reminders() -> int:
     state, and a person gets at most one digest a day (see actionplans/reminders.py).
     """
     return reminders.send_digests()
+
+
+@shared_task(acks_late=True)
+def run_export_job(job_id: int) -> None:
+    """Write one export job's file (a job handed over twice is written once)."""
+    from .exchange import jobs
+
+    jobs.run(job_id)
+
+
+@shared_task
+def sweep_export_jobs() -> dict:
+    """Hand over export jobs the broker never got, restart stalled ones, delete old files.
+
+    Run every minute by beat: an export asked for while the broker was down starts within a
+    minute of the broker coming back.
+    """
+    from .exchange import jobs
+
+    return jobs.sweep()

@@ -1,0 +1,1 @@
+"""Spreadsheets in and out: export progress, import plans (see docs/excel.md)."""

@@ -1,0 +1,191 @@
+"""Large exports as background jobs: recorded first, handed to a worker, swept when lost.
+
+1. ``start()`` records the job (status "queued") and, once that is committed, hands it to the
+   broker. If the broker is down, the job stays queued and the person sees "queued".
+2. ``sweep()`` (beat, every minute) hands over again the queued jobs that never reached a worker
+   or were lost, puts back jobs whose worker died mid-way, and deletes files past their time.
+3. ``run()`` claims the job with one conditional UPDATE, so a job handed over twice is written
+   once; it writes to a temporary name and renames when complete, so a half-written file is
+   never offered for download.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import secrets
+import time
+from datetime import timedelta
+from pathlib import Path
+
+from django.conf import settings
+from django.core.exceptions import ObjectDoesNotExist
+from django.db import transaction
+from django.db.models import Q
+from django.utils import timezone, translation
+from django.utils.translation import gettext as _
+
+from ..models import ExportJob, SpreadsheetImport
+from . import export
+
+logger = logging.getLogger(__name__)
+
+Status = ExportJob.Status
+LOST_AFTER = timedelta(minutes=10)  # a hand-over not picked up by then is made again
+STALLED_AFTER = timedelta(minutes=30)  # a job "running" that long lost its worker
+
+
+def exports_dir() -> Path:
+    return Path(settings.MEDIA_ROOT) / "exports"
+
+
+def imports_dir() -> Path:
+    return Path(settings.MEDIA_ROOT) / "imports"
+
+
+def file_path(job: ExportJob) -> Path | None:
+    if not job.file_name:
+        return None
+    path = exports_dir() / job.file_name
+    return path if path.is_file() else None
+
+
+def start(user, *, scope, scope_pk, filters, fmt, title, rows_total) -> ExportJob:
+    """Record an export job and hand it to a worker when the record is committed."""
+    job = ExportJob.objects.create(
+        user=user,
+        scope=scope,
+        scope_pk=scope_pk,
+        filters=filters,
+        format=fmt,
+        title=title[:300],
+        rows_total=rows_total,
+        language=translation.get_language() or settings.LANGUAGE_CODE,
+    )
+    transaction.on_commit(lambda: dispatch(job.pk))
+    return job
+
+
+def dispatch(job_id: int) -> bool:
+    """Hand a job to the broker; False (the job stays queued) when the broker cannot take it.
+
+    The connection gives up at its first failure: a page asking for an export during a broker
+    outage answers at once ("queued") instead of holding a web worker through retries.
+    """
+    from ..tasks import run_export_job
+
+    try:
+        with run_export_job.app.connection_for_write(
+            transport_options={"max_retries": 0}
+        ) as connection:
+            run_export_job.apply_async((job_id,), retry=False, connection=connection)
+    except Exception:  # the broker is down or unreachable: the sweep will try again
+        logger.warning("Export job %s stays queued: the broker did not take it", job_id)
+        return False
+    ExportJob.objects.filter(pk=job_id, status=Status.QUEUED).update(dispatched_at=timezone.now())
+    return True
+
+
+def run(job_id: int) -> None:
+    """Write the export of one job, unless another worker already took it."""
+    now = timezone.now()
+    claimed = ExportJob.objects.filter(pk=job_id, status=Status.QUEUED).update(
+        status=Status.RUNNING, started_at=now, rows_done=0
+    )
+    if not claimed:
+        return
+    job = ExportJob.objects.select_related("user").get(pk=job_id)
+    directory = exports_dir()
+    directory.mkdir(parents=True, exist_ok=True)
+    name = f"{job.pk}-{secrets.token_hex(8)}.{job.format}"
+    partial = directory / f"{name}.part"
+    try:
+        with translation.override(job.language):
+            points, _title = export.scoped_points(job.user, job.scope, job.scope_pk, job.filters)
+            total = points.count()
+            ExportJob.objects.filter(pk=job.pk).update(rows_total=total)
+            progress = Progress(job.pk)
+            with open(partial, "wb") as out:
+                written = export.write(points, job.format, out, on_progress=progress)
+        os.replace(partial, directory / name)
+    except ObjectDoesNotExist:
+        partial.unlink(missing_ok=True)
+        _fail(job, now, _("You can no longer see what this export was for."))
+        return
+    except Exception:
+        partial.unlink(missing_ok=True)
+        logger.exception("Export job %s failed", job.pk)
+        _fail(
+            job,
+            now,
+            _(
+                "The export could not be written. Please try again; if it fails again, "
+                "tell the site's administrators."
+            ),
+        )
+        return
+    # Only while the claim is still ours: a job the sweep restarted meanwhile is someone else's.
+    finished = ExportJob.objects.filter(pk=job.pk, status=Status.RUNNING, started_at=now).update(
+        status=Status.DONE, file_name=name, rows_done=written, finished_at=timezone.now()
+    )
+    if not finished:
+        (directory / name).unlink(missing_ok=True)
+
+
+class Progress:
+    """Records rows written, at most every half second (the page polls it)."""
+
+    def __init__(self, job_id: int):
+        self.job_id = job_id
+        self.last = 0.0
+
+    def __call__(self, rows: int) -> None:
+        now = time.monotonic()
+        if now - self.last >= 0.5:
+            ExportJob.objects.filter(pk=self.job_id).update(rows_done=rows)
+            self.last = now
+
+
+def _fail(job: ExportJob, claimed_at, message: str) -> None:
+    ExportJob.objects.filter(pk=job.pk, status=Status.RUNNING, started_at=claimed_at).update(
+        status=Status.FAILED, error=message, finished_at=timezone.now()
+    )
+
+
+def sweep() -> dict[str, int]:
+    """Hand over lost jobs, restart stalled ones, delete what is past its time."""
+    now = timezone.now()
+    stalled = ExportJob.objects.filter(
+        status=Status.RUNNING, started_at__lt=now - STALLED_AFTER
+    ).update(status=Status.QUEUED, dispatched_at=None)
+    waiting = list(
+        ExportJob.objects.filter(status=Status.QUEUED)
+        .filter(Q(dispatched_at__isnull=True) | Q(dispatched_at__lt=now - LOST_AFTER))
+        .order_by("created_at")
+        .values_list("pk", flat=True)
+    )
+    handed = sum(dispatch(pk) for pk in waiting)
+    return {"restarted": stalled, "handed_over": handed, **purge(now)}
+
+
+def purge(now=None) -> dict[str, int]:
+    """Delete export files and jobs, and unconfirmed uploads, older than EXPORT_KEEP_HOURS."""
+    cutoff = (now or timezone.now()) - timedelta(hours=settings.EXPORT_KEEP_HOURS)
+    old_jobs = ExportJob.objects.filter(created_at__lt=cutoff).exclude(status=Status.RUNNING)
+    for name in old_jobs.exclude(file_name="").values_list("file_name", flat=True):
+        (exports_dir() / name).unlink(missing_ok=True)
+    jobs_deleted, _by_model = old_jobs.delete()
+    old_uploads = SpreadsheetImport.objects.filter(created_at__lt=cutoff).exclude(stored_name="")
+    for name in old_uploads.values_list("stored_name", flat=True):
+        (imports_dir() / name).unlink(missing_ok=True)
+    uploads = old_uploads.update(stored_name="")
+    # Files a crash left behind without a record.
+    stray = 0
+    for directory in (exports_dir(), imports_dir()):
+        if not directory.is_dir():
+            continue
+        for path in directory.iterdir():
+            if path.is_file() and path.stat().st_mtime < cutoff.timestamp():
+                path.unlink(missing_ok=True)
+                stray += 1
+    return {"jobs_deleted": jobs_deleted, "uploads_deleted": uploads, "stray_files": stray}
