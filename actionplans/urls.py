@@ -2,7 +2,7 @@
 
 from django.urls import path
 
-from .views import action_points, plans
+from .views import action_points, exchange, plans
 
 app_name = "actionplans"
 
@@ -66,4 +66,29 @@ urlpatterns = [
         action_points.ActionPointDeleteView.as_view(),
         name="actionpoint_delete",
     ),
+    # Spreadsheets: export what a page shows, follow large exports, import workbooks.
+    path(
+        "action-points/export/",
+        exchange.ExportView.as_view(scope="list"),
+        name="actionpoint_export",
+    ),
+    path("plans/<int:pk>/export/", exchange.ExportView.as_view(scope="plan"), name="plan_export"),
+    path(
+        "groups/<int:pk>/export/", exchange.ExportView.as_view(scope="group"), name="group_export"
+    ),
+    path("exports/", exchange.ExportJobListView.as_view(), name="exportjob_list"),
+    path("exports/<int:pk>/", exchange.ExportJobDetailView.as_view(), name="exportjob_detail"),
+    path(
+        "exports/<int:pk>/status/",
+        exchange.ExportJobStatusView.as_view(),
+        name="exportjob_status",
+    ),
+    path(
+        "exports/<int:pk>/download/",
+        exchange.ExportJobDownloadView.as_view(),
+        name="exportjob_download",
+    ),
+    path("plans/<int:parent_pk>/import/", exchange.PlanImportView.as_view(), name="plan_import"),
+    path("groups/<int:parent_pk>/import/", exchange.GroupImportView.as_view(), name="group_import"),
+    path("imports/<int:pk>/", exchange.ImportPreviewView.as_view(), name="import_preview"),
 ]

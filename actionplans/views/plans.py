@@ -96,6 +96,7 @@ class ActionPlanDetailView(ObjectDetailView):
             groups=groups,
             coordinating=coordinating,
             can_change=can(user, "change", plan),
+            can_export=bool(openable),
             coordinators=plan.coordinators.order_by("first_name", "username"),
             organisations=plan.participating_organisations.order_by("name"),
             totals={
