@@ -22,10 +22,11 @@ from django.utils import timezone
 from django.utils.encoding import force_str
 from django.utils.translation import gettext as _
 
+from pim.models import Organisation
 from pim.permissions import ensure_restricted
 
 from ..filters import SORTS, ActionPointFilterForm
-from ..models import ActionPlan, ActionPoint, ProgressUpdate, WorkingGroup
+from ..models import ActionPlan, ActionPoint, FocalPoint, ProgressUpdate, WorkingGroup
 from . import safety
 from .columns import Column, columns, yes_no
 
@@ -79,6 +80,32 @@ def scoped_points(user, scope: str, scope_pk=None, filters: dict | None = None, 
     return form.filter(points), title
 
 
+# Per chunk, the supporting people and the latest journal entry of up to CHUNK action points.
+# Written as SQL with an IN list: the ORM's __in would prepare each of the 2,000 ids in Python
+# for every chunk, which measured as a third of the export's own time at 100k rows.
+_THROUGH = ActionPoint.supporting.through._meta.db_table
+_PEOPLE = FocalPoint._meta.db_table
+_ORGANISATIONS = Organisation._meta.db_table
+_UPDATES = ProgressUpdate._meta.db_table
+SUPPORTING_SQL = (
+    f"SELECT t.actionpoint_id, f.name, o.name FROM {_THROUGH} t"  # noqa: S608 - table names
+    f" JOIN {_PEOPLE} f ON f.id = t.focalpoint_id"
+    f" LEFT JOIN {_ORGANISATIONS} o ON o.id = f.organisation_id"
+    " WHERE t.actionpoint_id IN ({ids}) ORDER BY t.actionpoint_id, f.name"
+)
+LATEST_SQL = (
+    f"SELECT u.action_point_id, u.note, u.created_at FROM {_UPDATES} u"  # noqa: S608
+    " WHERE u.action_point_id IN ({ids}) ORDER BY u.action_point_id, u.created_at DESC, u.id DESC"
+)
+LATEST_SQL_POSTGRESQL = LATEST_SQL.replace("SELECT ", "SELECT DISTINCT ON (u.action_point_id) ", 1)
+
+
+def _fetch(sql: str, ids: list[int]) -> list[tuple]:
+    with connection.cursor() as cursor:
+        cursor.execute(sql.format(ids=", ".join(["%s"] * len(ids))), ids)
+        return cursor.fetchall()
+
+
 def _chunks(iterable: Iterable, size: int) -> Iterator[list]:
     iterator = iter(iterable)
     while chunk := list(islice(iterator, size)):
@@ -92,24 +119,16 @@ def rows(queryset, *, today=None, chunk_size: int = CHUNK) -> Iterator[list]:
     closed = set(ActionPoint.CLOSED)
     yes, no = yes_no(True), yes_no(False)
     group_names: dict[tuple, str] = {}
-    through = ActionPoint.supporting.through
+    zone = timezone.get_current_timezone()
+    latest_sql = LATEST_SQL_POSTGRESQL if connection.vendor == "postgresql" else LATEST_SQL
     values = queryset.values_list(*VALUES)
     for chunk in _chunks(values.iterator(chunk_size=chunk_size), chunk_size):
         ids = [row[0] for row in chunk]
         people: dict[int, list[tuple[str, str | None]]] = {}
-        for point_id, name, organisation in (
-            through.objects.filter(actionpoint_id__in=ids)
-            .order_by("actionpoint_id", "focalpoint__name")
-            .values_list("actionpoint_id", "focalpoint__name", "focalpoint__organisation__name")
-        ):
+        for point_id, name, organisation in _fetch(SUPPORTING_SQL, ids):
             people.setdefault(point_id, []).append((name, organisation))
-        latest = ProgressUpdate.objects.filter(action_point_id__in=ids).order_by(
-            "action_point_id", "-created_at", "-pk"
-        )
-        if connection.vendor == "postgresql":
-            latest = latest.distinct("action_point_id")
         last: dict[int, tuple[str, object]] = {}
-        for point_id, note, created in latest.values_list("action_point_id", "note", "created_at"):
+        for point_id, note, created in _fetch(latest_sql, ids):
             last.setdefault(point_id, (note, created))
 
         for (
@@ -155,7 +174,7 @@ def rows(queryset, *, today=None, chunk_size: int = CHUNK) -> Iterator[list]:
                 "; ".join(name for name, _org in supporting),
                 "; ".join(organisations),
                 note,
-                timezone.localtime(when).date() if when else None,
+                when.astimezone(zone).date() if when else None,
                 yes if due is not None and due < today and status not in closed else no,
             ]
 

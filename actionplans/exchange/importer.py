@@ -385,32 +385,40 @@ def _column_names(header: layouts.Header) -> dict[str, str]:
     }
 
 
+# Messages for a cell the resource's widget refuses (translated only when one is shown).
+CELL_ERRORS = {
+    "id": gettext_lazy(
+        "“%(value)s” is not an ID from an export: leave it empty for a new action point."
+    ),
+    "status": gettext_lazy("“%(value)s” is not a status. Use one of: %(choices)s."),
+    "progress": gettext_lazy("“%(value)s” is not a percentage from 0 to 100."),
+    "due_date": gettext_lazy("“%(value)s” is not a date (write it as 2019-03-31)."),
+}
+
+
 def _plan_export_rows(planner: Planner, sheet: Sheet, header, result: ImportPlan):
     cols = header.columns
     names = _column_names(header)
     widgets = {key: RESOURCE.fields[key].widget for key in RESOURCE.fields}
+    status_choices = ", ".join(str(label) for label in ActionPoint.Status.labels)
     for index in range(header.row + 1, len(sheet.rows)):
         row, number = sheet.rows[index], index + 1
         if not any(layouts.one_line(value) for value in row):
             continue
         problems_before = len(result.problems)
 
-        def clean(key, message, row=row, number=number):
+        def clean(key, row=row, number=number):
             value = _cell(row, cols.get(key))
             if key not in cols:
                 return KEEP
             try:
                 return widgets[key].clean(value)
             except Exception:
-                result.problems.append(
-                    Problem(number, names[key], message % {"value": layouts.one_line(value)})
-                )
+                params = {"value": layouts.one_line(value), "choices": status_choices}
+                result.problems.append(Problem(number, names[key], str(CELL_ERRORS[key]) % params))
                 return KEEP
 
-        point_id = clean(
-            "id",
-            _("“%(value)s” is not an ID from an export: leave it empty for a new action point."),
-        )
+        point_id = clean("id")
         point_id = None if point_id is KEEP else point_id
         description = layouts.text(_cell(row, cols["description"])).strip()
         if not description:
@@ -418,19 +426,14 @@ def _plan_export_rows(planner: Planner, sheet: Sheet, header, result: ImportPlan
                 Problem(number, names["description"], _("The action point is empty."))
             )
         values: dict = {"description": description}
-        status = clean(
-            "status",
-            _("“%(value)s” is not a status. Use one of: %(choices)s.").replace(
-                "%(choices)s", ", ".join(str(label) for label in ActionPoint.Status.labels)
-            ),
-        )
+        status = clean("status")
         values["status"] = KEEP if status in (KEEP, None) else status
-        progress = clean("progress", _("“%(value)s” is not a percentage from 0 to 100."))
+        progress = clean("progress")
         values["progress"] = KEEP if progress in (KEEP, None) else progress
         if "deadline" in cols:
             deadline = _deadline(_cell(row, cols["deadline"]), result, number, names["deadline"])
             values["deadline"] = deadline if deadline is not None else KEEP
-        due = clean("due_date", _("“%(value)s” is not a date (write it as 2019-03-31)."))
+        due = clean("due_date")
         if isinstance(due, datetime):
             due = due.date()
         if "lead" in cols:

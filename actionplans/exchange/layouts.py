@@ -34,6 +34,7 @@ from .safety import from_cell
 HEADER_SEARCH_ROWS = 30
 # Control characters no database text column should hold (PostgreSQL refuses NUL outright).
 _CONTROL = {c: None for c in range(32) if c not in (9, 10, 13)}
+_HAS_CONTROL = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f]")
 
 
 def text(value) -> str:
@@ -48,7 +49,10 @@ def text(value) -> str:
         value = value.date() if not value.time() else value
     if isinstance(value, date):
         return value.isoformat()
-    return from_cell(str(value).translate(_CONTROL))
+    value = str(value)
+    if _HAS_CONTROL.search(value):
+        value = value.translate(_CONTROL)
+    return from_cell(value)
 
 
 def one_line(value) -> str:

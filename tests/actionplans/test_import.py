@@ -386,3 +386,41 @@ def test_seed_layout_into_a_group_needs_no_group_line(plan_people):
     assert ActionPointChange.objects.filter(
         action_point=points[0], author=plan_people.lena
     ).exists()
+
+
+def _new_rows(count: int) -> bytes:
+    rows = [[*EXPORT_HEADER, "Supporting people"]]
+    for i in range(count):
+        group, challenge = "Group 1: Data Sharing", 1 + i % 3
+        point = [f"New point {i}", "Q2 of 2027", "In progress", 10, "Mona", "Fanny"]
+        rows.append([None, group, challenge, f"Challenge {challenge}", *point])
+    return xlsx_bytes(rows)
+
+
+@pytest.mark.parametrize("stage", ["preview", "apply"])
+def test_queries_are_set_by_batches_not_rows(plan_people, stage):
+    """Ten times the rows, the same queries: the database is read once per kind of row and
+    written with bulk statements (make bench measures 10,000 rows)."""
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    from actionplans.exchange.importer import apply_import, plan_import
+    from actionplans.exchange.reading import read_table
+
+    def run(count):
+        data = _new_rows(count)
+        sheets = read_table(
+            io.BytesIO(data), max_bytes=10**7, max_rows=10**4, max_unpacked_bytes=10**8
+        )
+        group = plan_people.group1
+        digest = plan_import(sheets, plan_people.coco, plan_people.plan, group).digest()
+        with CaptureQueriesContext(connection) as queries:
+            if stage == "preview":
+                plan_import(sheets, plan_people.coco, plan_people.plan, group)
+            else:
+                apply_import(sheets, plan_people.coco, plan_people.plan, group, digest)
+        return len(queries)
+
+    few, many = run(20), run(200)
+    assert few == many
+    assert many <= 20
