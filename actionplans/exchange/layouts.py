@@ -75,7 +75,14 @@ SEED_WORDS = {
     "challenge": ("challenge", "défi", "defi", "تحدي", "التحدي", "التحديات"),
     "description": ("action point", "point d'action", "points d'action", "action", "نقطة عمل"),
     "deadline": ("deadline", "timeline", "échéance", "echeance", "délai", "calendrier", "موعد"),
-    "lead": ("focal point", "point focal", "responsable", "نقطة اتصال", "جهة الاتصال"),
+    "lead": (
+        "focal point",
+        "point focal",
+        "responsable",
+        "نقطة اتصال",
+        "نقطة الاتصال",
+        "جهة الاتصال",
+    ),
 }
 
 
@@ -133,7 +140,8 @@ ADVICE = re.compile(
     r"\b(?:can|could|will|may|to|would)\s+(?:advise|support|help|assist)\b"
     r"|\b(?:advises|advising|advice|supports|supporting|support|helps|helping|assists)\b"
     r"|^\s*(?:with|supported\s+by|support\s+from|advice\s+from|avec)\b"
-    r"|\bpeut\s+conseiller\b|\ben\s+appui\b|\bappui\b",
+    r"|\bpeut\s+conseiller\b|\ben\s+appui\b|\bappui\b"
+    r"|بدعم\s+من|يمكنه\s+تقديم\s+المشورة|يمكنها\s+تقديم\s+المشورة|المشورة|دعم|يساعد",
     re.I,
 )
 NAME_SEPARATORS = re.compile(r"\s*(?:[,;/&+\n]|\band\b|\bet\b|\bو\b)\s*", re.I)

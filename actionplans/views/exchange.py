@@ -310,8 +310,8 @@ class ImportPreviewView(ObjectDetailView):
         messages.success(
             request,
             _(
-                "Imported: %(create)s action points added, %(update)s updated, "
-                "%(unchanged)s unchanged."
+                "Imported. Action points added: %(create)s; updated: %(update)s; "
+                "unchanged: %(unchanged)s."
             )
             % counts,
         )

@@ -6,6 +6,7 @@ import datetime
 import io
 
 import pytest
+from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
 
 from actionplans.exchange.columns import columns
@@ -260,8 +261,19 @@ def test_unknown_format_is_404(plan_people):
     assert plan_people.client("coco").get(LIST, {"format": "pdf"}).status_code == 404
 
 
-def test_export_headers_follow_the_language(plan_people):
+def test_export_headers_follow_the_language_and_come_back(plan_people):
+    """A French IMO's export has French headers and statuses, and imports back unchanged."""
     client = plan_people.client("coco")
     client.cookies["django_language"] = "fr"
-    rows = csv_rows(client.get(LIST, {"format": "csv"}))
-    assert "Point d'action" in rows[0] or "Action point" not in rows[0]
+    url = reverse("actionplans:group_export", args=[plan_people.group1.pk])
+    rows = csv_rows(client.get(url, {"format": "csv"}))
+    assert {"Point d'action", "Date d'échéance", "Statut", "En retard"} <= rows[0].keys()
+    assert {row["Statut"] for row in rows} == {"Non commencé"}
+    exported = body(client.get(url))
+    response = client.post(
+        reverse("actionplans:group_import", args=[plan_people.group1.pk]),
+        {"file": SimpleUploadedFile("fr.xlsx", exported)},
+    )
+    preview = client.get(response["Location"])
+    assert preview.context["result"].counts == {"create": 0, "update": 0, "unchanged": 2}
+    assert not preview.context["result"].problems

@@ -254,7 +254,7 @@ def test_overdue_points_go_to_excel_and_come_back_with_one_change(
     page.get_by_role("button", name="Confirm the import", exact=True).click()
     expect(page).to_have_url(f"{live_server.url}{world.plan.get_absolute_url()}")
     expect(page.get_by_role("status")).to_contain_text(
-        "Imported: 0 action points added, 1 updated, 1 unchanged."
+        "Imported. Action points added: 0; updated: 1; unchanged: 1."
     )
     group_row = page.locator("#groups").get_by_role("row").filter(has_text="Group 1: Data Sharing")
     expect(group_row.locator("td").nth(3)).to_have_text("1")  # "In progress"
@@ -320,7 +320,7 @@ def test_the_seeds_table_fills_an_empty_plan_and_a_pdf_is_refused(
     page.get_by_role("button", name="Confirm the import", exact=True).click()
     expect(page).to_have_url(f"{live_server.url}{world.empty_plan.get_absolute_url()}")
     expect(page.get_by_role("status")).to_contain_text(
-        "Imported: 6 action points added, 0 updated, 0 unchanged."
+        "Imported. Action points added: 6; updated: 0; unchanged: 0."
     )
 
     page.locator("#groups").get_by_role("link", name="Group 1: Data Sharing", exact=True).click()
