@@ -6,8 +6,8 @@ name, and every refusal is a sentence the person who uploaded the file can act o
 python-calamine reads workbooks fast, but it believes what the file says about itself: a 6 KB
 workbook with one cell at A1 and one at XFD1048576, or a shared-string table declaring four
 billion strings, makes it ask for hundreds of gigabytes and abort the whole process (no
-exception to catch). The zip is therefore inflated and measured here first, and calamine only
-sees workbooks whose sheets fit in ``MAX_CELLS``.
+exception to catch). So the zip is inflated and measured here first (the sizes it declares are
+the uploader's word too), and calamine only sees workbooks whose sheets fit in ``MAX_CELLS``.
 """
 
 from __future__ import annotations
@@ -18,6 +18,7 @@ import csv
 import datetime
 import functools
 import io
+import json
 import re
 import xml.parsers.expat
 import zipfile
@@ -34,7 +35,8 @@ MAX_ZIP_MEMBERS = 10_000
 # Members above 1 MiB may not inflate more than 100 times (real sheets stay far below that).
 MAX_RATIO, RATIO_FROM = 100, 1024 * 1024
 # Cells the sheets of one file may span, counting blanks up to the last used row and column
-# (calamine and Python both hold the whole rectangle: ~50 bytes a cell).
+# (calamine and Python both hold the whole rectangle: ~50 bytes a cell). 20,000 rows of 40
+# columns fit; a stray value in XFD1048576 does not.
 MAX_CELLS = 2_000_000
 OLE2_SIGNATURE = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
 BINARY_SIGNATURES = (b"%PDF", b"\x89PNG", b"\xff\xd8\xff", b"GIF8", b"{\\rtf", b"\x1f\x8b")
@@ -450,7 +452,7 @@ def _read_csv(data: bytes, max_rows: int) -> list[list]:
         rows.append(row)
         cells += max(len(row), 1)
         if cells > MAX_CELLS:
-            raise _refuse(TOO_LARGE, row=len(rows), column=_column_letters(len(row) - 1))
+            raise _refuse(TOO_LARGE, row=len(rows), column=_column_letters(max(len(row) - 1, 0)))
     rows = _drop_trailing_blank_rows(rows)
     if not rows:
         raise _refuse(EMPTY)
@@ -502,3 +504,33 @@ def _lines_split(sample: str, delimiter: str) -> int:
         return sum(len(record) > 1 for record in records)
     except csv.Error:
         return 0
+
+
+# --- Keeping what was read: the preview and the confirmation do not parse the upload again ------
+
+
+def _json_cell(value):
+    if isinstance(value, datetime.datetime):
+        return {"datetime": value.isoformat()}
+    if isinstance(value, datetime.date):
+        return {"date": value.isoformat()}
+    raise TypeError(type(value))
+
+
+def _json_tagged(value: dict):
+    if "datetime" in value:
+        return datetime.datetime.fromisoformat(value["datetime"])
+    if "date" in value:
+        return datetime.date.fromisoformat(value["date"])
+    return value
+
+
+def dump_sheets(sheets: list[Sheet]) -> bytes:
+    """The sheets as JSON (dates tagged), to keep beside an upload awaiting confirmation."""
+    payload = [{"name": sheet.name, "rows": sheet.rows} for sheet in sheets]
+    return json.dumps(payload, default=_json_cell, ensure_ascii=False).encode()
+
+
+def load_sheets(data: bytes) -> list[Sheet]:
+    items = json.loads(data, object_hook=_json_tagged)
+    return [Sheet(item["name"], item["rows"]) for item in items]
