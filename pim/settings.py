@@ -207,7 +207,7 @@ EXPORT_KEEP_HOURS = env_int("EXPORT_KEEP_HOURS", 24)
 # Uploads: the largest file, the most rows, and how much a workbook may unpack to (zip bombs).
 IMPORT_MAX_BYTES = env_int("IMPORT_MAX_MB", 10) * 1024 * 1024
 IMPORT_MAX_ROWS = env_int("IMPORT_MAX_ROWS", 20000)
-IMPORT_MAX_UNPACKED_BYTES = env_int("IMPORT_MAX_UNPACKED_MB", 200) * 1024 * 1024
+IMPORT_MAX_UNPACKED_BYTES = env_int("IMPORT_MAX_UNPACKED_MB", 50) * 1024 * 1024
 
 # --- E-mail -----------------------------------------------------------------------------------
 EMAIL_BACKEND = env("EMAIL_BACKEND", "django.core.mail.backends.console.EmailBackend")

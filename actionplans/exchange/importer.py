@@ -805,15 +805,16 @@ def _create_points(items: list[Item], user, now, people, real_challenge) -> None
         values = item.values
         deadline = values.get("deadline") or Deadline("", None, None)
         lead = _person(people, values.get("lead", ""))
+        # Ids rather than objects: no descriptor work per row (this runs for every new row).
         points.append(
             ActionPoint(
-                challenge=challenge,
+                challenge_id=challenge.pk,
                 working_group_id=challenge.working_group_id,
                 description=values["description"],
                 deadline_text=deadline.text,
                 due_date=deadline.due,
                 deadline_precision=deadline.precision or "",
-                lead=lead,
+                lead_id=lead.pk if lead else None,
                 status=values["status"],
                 progress=values["progress"],
                 position=position,
@@ -834,7 +835,11 @@ def _create_points(items: list[Item], user, now, people, real_challenge) -> None
     ActionPointChange.objects.bulk_create(
         [
             ActionPointChange(
-                action_point=point, author=user, version=1, changes=item.changes, created_at=now
+                action_point_id=point.pk,
+                author_id=user.pk,
+                version=1,
+                changes=item.changes,
+                created_at=now,
             )
             for item, point in zip(items, points, strict=True)
         ],

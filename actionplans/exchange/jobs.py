@@ -43,6 +43,12 @@ def imports_dir() -> Path:
     return Path(settings.MEDIA_ROOT) / "imports"
 
 
+def forget_upload(stored_name: str) -> None:
+    """Delete an upload and the rows read from it."""
+    (imports_dir() / stored_name).unlink(missing_ok=True)
+    (imports_dir() / f"{stored_name}.json").unlink(missing_ok=True)
+
+
 def file_path(job: ExportJob) -> Path | None:
     if not job.file_name:
         return None
@@ -177,7 +183,7 @@ def purge(now=None) -> dict[str, int]:
     jobs_deleted, _by_model = old_jobs.delete()
     old_uploads = SpreadsheetImport.objects.filter(created_at__lt=cutoff).exclude(stored_name="")
     for name in old_uploads.values_list("stored_name", flat=True):
-        (imports_dir() / name).unlink(missing_ok=True)
+        forget_upload(name)
     uploads = old_uploads.update(stored_name="")
     # Files a crash left behind without a record.
     stray = 0

@@ -30,7 +30,7 @@ from pim.views import ObjectDetailView, ObjectListView, ParentMixin, RestrictedV
 
 from ..exchange import export, jobs
 from ..exchange.importer import ImportChanged, UnknownLayout, apply_import, plan_import
-from ..exchange.reading import UnreadableFile, read_table
+from ..exchange.reading import UnreadableFile, dump_sheets, load_sheets, read_table
 from ..models import ActionPlan, ActionPoint, ExportJob, SpreadsheetImport, WorkingGroup
 from ..services import describe
 
@@ -216,6 +216,8 @@ class ImportUploadView(ParentMixin, RestrictedViewMixin, FormView):
         directory = jobs.imports_dir()
         directory.mkdir(parents=True, exist_ok=True)
         (directory / stored).write_bytes(form.data_bytes)
+        # What was read, so the preview and the confirmation need not parse the file again.
+        (directory / f"{stored}.json").write_bytes(dump_sheets(form.sheets))
         record = SpreadsheetImport.objects.create(
             user=self.request.user,
             plan=plan,
@@ -269,16 +271,11 @@ class ImportPreviewView(ObjectDetailView):
         return super().get_context_data(**kwargs)
 
     def read(self, record):
-        path = jobs.imports_dir() / record.stored_name if record.stored_name else None
-        if path is None or not path.is_file():
+        """The rows read at upload time, or None once the upload is no longer kept."""
+        if not record.stored_name:
             return None
-        with path.open("rb") as stored:
-            return read_table(
-                stored,
-                max_bytes=settings.IMPORT_MAX_BYTES,
-                max_rows=settings.IMPORT_MAX_ROWS,
-                max_unpacked_bytes=settings.IMPORT_MAX_UNPACKED_BYTES,
-            )
+        path = jobs.imports_dir() / f"{record.stored_name}.json"
+        return load_sheets(path.read_bytes()) if path.is_file() else None
 
     def post(self, request, *args, **kwargs):
         self.object = record = self.get_object()
@@ -298,7 +295,7 @@ class ImportPreviewView(ObjectDetailView):
             )
             return HttpResponseRedirect(record.get_absolute_url())
         counts = result.counts
-        (jobs.imports_dir() / record.stored_name).unlink(missing_ok=True)
+        jobs.forget_upload(record.stored_name)
         SpreadsheetImport.objects.filter(pk=record.pk).update(
             status=SpreadsheetImport.Status.APPLIED,
             stored_name="",

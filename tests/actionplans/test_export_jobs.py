@@ -614,3 +614,27 @@ def test_an_export_asked_for_while_the_broker_is_down_runs_when_it_is_back(
     assert file_ids(response, "csv") == visible
     assert HIDDEN in body(response).decode("utf-8-sig")
     assert JORDAN not in body(response).decode("utf-8-sig")
+
+
+def test_without_a_broker_the_job_runs_in_the_request(
+    plan_people, job_settings, django_capture_on_commit_callbacks
+):
+    """``make run`` has no broker: tasks run in-process, so the job page opens on a finished
+    job with its download link."""
+    from pim.celery import app
+
+    client = plan_people.client("coco")
+    eager = app.conf.task_always_eager
+    app.conf.task_always_eager = True
+    try:
+        with django_capture_on_commit_callbacks(execute=True):
+            job = ask_for_job(
+                client, plan_export(plan_people), {"format": "xlsx"}, plan_people.coco
+            )
+    finally:
+        app.conf.task_always_eager = eager
+    job.refresh_from_db()
+    assert job.status == Status.DONE, job.error
+    page = client.get(job.get_absolute_url()).content.decode()
+    assert "Download the file" in page
+    assert file_ids(client.get(job_urls(job)["download"]), "xlsx") == visible_ids(plan_people.coco)
