@@ -26,11 +26,19 @@ from pim.models import Membership, Organisation, User
 from pim.permissions import role_group, sync_role_grants
 from pim.vocabulary import ImStage, MatrixCategory, Principle
 
-from .models import ActionPlan, ActionPoint, Challenge, FocalPoint, WorkingGroup
+from .models import (
+    ActionPlan,
+    ActionPoint,
+    Challenge,
+    FocalPoint,
+    ProgressUpdate,
+    WorkingGroup,
+)
 
 MEMBER = "bench-member"
 COORDINATOR = "bench-coordinator"
-VERSION = 1  # bump when the generated shape changes, so old data is regenerated
+ADMIN = "bench-admin"  # a site admin: sees, and exports, all the action points
+VERSION = 2  # bump when the generated shape changes, so old data is regenerated
 FIRST = ["Amal", "Bilal", "Chloe", "Dana", "Elias", "Farah", "Georges", "Hana", "Issa", "Jana"]
 LAST = ["Haddad", "Khoury", "Martin", "Nasser", "Okafor", "Petit", "Rahal", "Saleh", "Tamer"]
 TOPICS = ["data sharing", "consent", "referral pathways", "monitoring tools", "case management"]
@@ -76,6 +84,9 @@ def generate(scale: float = 1.0, seed: int = 2018, log=print) -> Shape:
     rng = random.Random(seed)  # noqa: S311 - reproducible data, not secrets
     with transaction.atomic():
         users, org_of = _people(shape, rng)
+        User.objects.create(
+            username=ADMIN, is_superuser=True, is_staff=True, password=UNUSABLE_PASSWORD_PREFIX
+        )
         log(f"  {len(users)} people in {shape.organisations} organisations")
         groups, fps = _plans(shape, rng, users, org_of)
         log(f"  {shape.plans} plans, {len(groups)} groups, {sum(map(len, fps.values()))} FPs")
@@ -268,6 +279,19 @@ def _challenges_and_points(shape: Shape, rng: random.Random, groups, fps) -> int
                 )
                 helpers.append(rng.sample(people, rng.randint(1, 2)) if rng.random() < 0.25 else [])
         ActionPoint.objects.bulk_create(points)
+        # Work under way has a journal entry: the export's "last update" columns read it.
+        ProgressUpdate.objects.bulk_create(
+            ProgressUpdate(
+                action_point=p,
+                note=f"{rng.choice(VERBS)} done for {rng.choice(TOPICS)}; next step agreed.",
+                status_before="not_started",
+                status_after=p.status,
+                progress_before=0,
+                progress_after=p.progress,
+            )
+            for p in points
+            if p.status != "not_started"
+        )
         through = ActionPoint.supporting.through
         through.objects.bulk_create(
             through(actionpoint_id=p.pk, focalpoint_id=fp.pk)
