@@ -2,11 +2,16 @@
 personas, the list agreeing with its hand-written floor, grants made as the signals make them."""
 
 import pytest
+import python_calamine
 from django.core.management import call_command
 from django.core.management.base import CommandError
+from django.db import connection
 
 from actionplans import bench
-from actionplans.models import ActionPlan, WorkingGroup
+from actionplans.exchange import bench as exchange_bench
+from actionplans.exchange.importer import plan_import
+from actionplans.exchange.reading import dump_sheets, load_sheets
+from actionplans.models import ActionPlan, ActionPoint, WorkingGroup
 from pim.management.commands.bench import measure, table
 from pim.models import Membership, User
 from pim.permissions import role_group
@@ -66,3 +71,43 @@ def test_the_command_refuses_a_database_that_is_not_a_bench_one():
     # SQLite, or the test suite's PostgreSQL database (not named *bench*): nothing is touched.
     with pytest.raises(CommandError):
         call_command("bench", "--scale", str(TINY))
+
+
+@pytest.mark.skipif(
+    connection.vendor != "postgresql", reason="the export's floor is PostgreSQL SQL"
+)
+def test_the_spreadsheet_benchmark_compares_like_with_like(tmp_path):
+    """Our export and its floor write the same rows in the same order; the import's preview,
+    apply and floor each make the same number of action points (in-process here; make bench
+    runs each in a forked process to read its peak memory)."""
+    bench.generate(TINY, log=quiet)
+    admin = User.objects.get(username=bench.ADMIN)
+    coordinator = User.objects.get(username=bench.COORDINATOR)
+    ours, floor = tmp_path / "ours.xlsx", tmp_path / "floor.xlsx"
+    with ours.open("wb") as out:
+        written = exchange_bench.ours_export(admin, out)
+    with floor.open("wb") as out:
+        floor_written = exchange_bench.floor_export(out)
+    assert written == floor_written == ActionPoint.objects.count() > 0
+
+    def first_columns(path):
+        rows = python_calamine.CalamineWorkbook.from_path(str(path)).get_sheet_by_index(0)
+        return [(row[0], row[5], row[7]) for row in rows.to_python()[1:]]
+
+    assert first_columns(ours) == first_columns(floor)
+
+    plan, group, people = exchange_bench.import_target(coordinator)
+    data = exchange_bench.import_workbook(50, people)
+    kept = dump_sheets(exchange_bench._read(data))
+    digest = plan_import(load_sheets(kept), coordinator, plan).digest()
+    before = ActionPoint.objects.count()
+    assert exchange_bench.ours_preview(coordinator, plan, data)[0] == 50
+    assert exchange_bench.ours_apply(coordinator, plan, kept, digest)[0] == 50
+    assert exchange_bench.floor_import(group, data)[0] == 50
+    assert ActionPoint.objects.count() == before  # every run is rolled back
+
+
+def test_a_benchmark_run_in_a_child_process_reports_time_and_memory():
+    seconds, peak, result = exchange_bench.in_child(lambda: len(bytearray(20 * 1024 * 1024)))
+    assert result == 20 * 1024 * 1024
+    assert seconds >= 0 and peak >= 15
