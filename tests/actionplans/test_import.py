@@ -389,11 +389,11 @@ def test_seed_layout_into_a_group_needs_no_group_line(plan_people):
 
 
 def _new_rows(count: int) -> bytes:
+    """``count`` new action points of challenge 1 (which exists), with a lead and a helper."""
     rows = [[*EXPORT_HEADER, "Supporting people"]]
     for i in range(count):
-        group, challenge = "Group 1: Data Sharing", 1 + i % 3
-        point = [f"New point {i}", "Q2 of 2027", "In progress", 10, "Mona", "Fanny"]
-        rows.append([None, group, challenge, f"Challenge {challenge}", *point])
+        point = [f"Point {i} of {count}", "Q2 of 2027", "In progress", 10, "Mona", "Fanny"]
+        rows.append([None, "Group 1: Data Sharing", 1, None, *point])
     return xlsx_bytes(rows)
 
 
@@ -422,5 +422,7 @@ def test_queries_are_set_by_batches_not_rows(plan_people, stage):
         return len(queries)
 
     few, many = run(20), run(200)
-    assert few == many
-    assert many <= 20
+    # 180 more rows: a query per row would add hundreds. PostgreSQL takes 1,000 rows an
+    # INSERT, so the counts are equal there; SQLite's variable limit splits inserts sooner.
+    assert many - few < 10
+    assert many <= 25
