@@ -1,8 +1,9 @@
 """Spreadsheets: export what a page shows, follow a large export, import a workbook.
 
 Every object here comes through restrict(): the rows of an export are the page's own queryset,
-an export job and an upload are their owner's alone, and importing needs the right to change the
-plan (coordinators) or to manage the group (its team leader too). Anything else answers 404.
+an export job and an upload are their owner's (and, like everything, a site admin's), and
+importing needs the right to change the plan (coordinators) or to manage the group (its team
+leader too). Anything else answers 404.
 """
 
 from __future__ import annotations
@@ -122,7 +123,7 @@ class ExportJobStatusView(ObjectDetailView):
 
 
 class ExportJobDownloadView(ObjectDetailView):
-    """The file of a finished job, for its owner only; never from a public URL."""
+    """The file of a finished job, for its owner; never from a public URL."""
 
     model = ExportJob
 

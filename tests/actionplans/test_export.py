@@ -277,3 +277,22 @@ def test_export_headers_follow_the_language_and_come_back(plan_people):
     preview = client.get(response["Location"])
     assert preview.context["result"].counts == {"create": 0, "update": 0, "unchanged": 2}
     assert not preview.context["result"].problems
+
+
+def test_rows_are_read_a_chunk_at_a_time(plan_people):
+    """One query for the rows (a server-side cursor on PostgreSQL), then two per chunk: the
+    supporting people and the latest journal entries; nothing per row."""
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    from actionplans.exchange import export
+
+    for n in range(3):
+        ActionPointFactory(challenge=plan_people.challenge1, description=f"Extra {n}")
+    points = ActionPoint.objects.restrict(plan_people.root, "view").order_by("pk")
+    total = points.count()
+    with CaptureQueriesContext(connection) as queries:
+        rows = list(export.rows(points, chunk_size=2))
+    assert len(rows) == total == 7
+    chunks = -(-total // 2)
+    assert len(queries) == 1 + 2 * chunks
