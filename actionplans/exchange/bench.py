@@ -37,6 +37,11 @@ EXPORT_PEAK_MIB = 100
 IMPORT_RATIO = 2.0
 IMPORT_ROWS = 10_000
 IMPORT_PLAN = "Bench import target"
+WRITTEN_TABLES = (
+    "actionplans_actionpoint",
+    "actionplans_actionpoint_supporting",
+    "actionplans_actionpointchange",
+)
 
 
 class Rollback(Exception):
