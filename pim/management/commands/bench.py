@@ -257,8 +257,8 @@ class Command(BaseCommand):
         # The import runs were rolled back, leaving dead rows behind: compact the tables they
         # wrote into, so that the next run times the lists on the data as generated.
         with connection.cursor() as cursor:
-            for table in exchange_bench.WRITTEN_TABLES:
-                cursor.execute(sql.SQL("VACUUM FULL ANALYZE {}").format(sql.Identifier(table)))
+            for name in exchange_bench.WRITTEN_TABLES:
+                cursor.execute(sql.SQL("VACUUM FULL ANALYZE {}").format(sql.Identifier(name)))
         self.stdout.write("\n" + table(rows, exchange_bench.COLUMNS) + "\n")
         self.stdout.write(
             f"Targets: export within {exchange_bench.EXPORT_RATIO}x the floor's time and under "
