@@ -119,7 +119,8 @@ class Organisation(RestrictedModel):
 
     # What each membership role may do on its organisation (granted to the role's group).
     role_permissions = {
-        "admin": ("view", "change", "manage_members"),
+        "admin": ("view", "change", "manage_members", "author"),
+        "editor": ("view", "author"),
         "member": ("view",),
     }
 
@@ -127,7 +128,10 @@ class Organisation(RestrictedModel):
         verbose_name = _("organisation")
         verbose_name_plural = _("organisations")
         ordering = ["name"]
-        permissions = [("manage_members_organisation", _("Can manage the members"))]
+        permissions = [
+            ("manage_members_organisation", _("Can manage the members")),
+            ("author_organisation", _("Can write the organisation's consent forms and clauses")),
+        ]
 
     def __str__(self) -> str:
         return f"{self.name} ({self.acronym})" if self.acronym else self.name
@@ -157,6 +161,7 @@ class Membership(RestrictedModel):
 
     class Role(models.TextChoices):
         ADMIN = "admin", _("Admin")
+        EDITOR = "editor", _("Editor")
         MEMBER = "member", _("Member")
 
     user = models.ForeignKey(

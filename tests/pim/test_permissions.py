@@ -109,8 +109,8 @@ def test_grants_are_held_by_role_groups_not_by_people(people):
         for _ in range(3):
             Membership.objects.create(organisation=org, user=UserFactory(), role="member")
     assert not OrganisationUserObjectPermission.objects.exists()
-    # 2 roles per organisation: admin holds 3 permissions, member 1.
-    assert OrganisationGroupObjectPermission.objects.count() == 4 * Organisation.objects.count()
+    # 3 roles per organisation: admin holds 4 permissions, editor 2, member 1.
+    assert OrganisationGroupObjectPermission.objects.count() == 7 * Organisation.objects.count()
 
 
 def test_sync_role_grants_restores_what_a_role_declares(people):
