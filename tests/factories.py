@@ -94,3 +94,37 @@ class ActionPointFactory(factory.django.DjangoModelFactory):
     def supporting(self, create, extracted, **kwargs):
         if create and extracted:
             self.supporting.add(*extracted)
+
+
+# --- Consent forms -----------------------------------------------------------------------------
+
+
+class ClauseFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = "consent.Clause"
+
+    organisation = factory.SubFactory(OrganisationFactory)
+    element = "purpose"
+    title = factory.Sequence(lambda n: f"Clause {n}")
+    text_en = factory.LazyAttribute(lambda c: f"{c.title}: what we tell people.")
+
+
+class ConsentFormFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = "consent.ConsentForm"
+
+    organisation = factory.SubFactory(OrganisationFactory)
+    title = factory.Sequence(lambda n: f"Consent form {n}")
+    activity = "household_survey"
+    languages = factory.LazyFunction(lambda: ["en"])
+
+
+class FormClauseFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = "consent.FormClause"
+
+    form = factory.SubFactory(ConsentFormFactory)
+    clause = factory.SubFactory(
+        ClauseFactory, organisation=factory.SelfAttribute("..form.organisation")
+    )
+    position = factory.Sequence(lambda n: n)
