@@ -13,7 +13,6 @@ text, and ``import_data()`` asks the database once per row per foreign key. The 
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from functools import cache
 
 from django.conf import settings
@@ -21,6 +20,8 @@ from django.utils import translation
 from django.utils.encoding import force_str
 from django.utils.translation import gettext_lazy as _
 from import_export import fields, resources, widgets
+
+from pim.spreadsheets import Column
 
 from ..models import ActionPoint
 
@@ -110,14 +111,6 @@ class ActionPointResource(resources.ModelResource):
         import_id_fields = ("id",)
         fields = ORDER
         export_order = ORDER
-
-
-@dataclass(frozen=True)
-class Column:
-    key: str
-    header: str  # in the current language
-    width: int  # characters, for the workbook
-    kind: str  # "text", "int" or "date": how the cell is typed
 
 
 WIDTHS = {

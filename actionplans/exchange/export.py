@@ -9,13 +9,9 @@ xlsxwriter's constant-memory mode flushes each row to a temporary file as it is 
 
 from __future__ import annotations
 
-import csv
-import io
-import tempfile
 from collections.abc import Callable, Iterable, Iterator
 from itertools import islice
 
-import xlsxwriter
 from django.db import connection
 from django.http import QueryDict
 from django.utils import timezone
@@ -24,11 +20,11 @@ from django.utils.translation import gettext as _
 
 from pim.models import Organisation
 from pim.permissions import ensure_restricted
+from pim.spreadsheets import SINKS
 
 from ..filters import SORTS, ActionPointFilterForm
 from ..models import ActionPlan, ActionPoint, FocalPoint, ProgressUpdate, WorkingGroup
-from . import safety
-from .columns import Column, columns, yes_no
+from .columns import columns, yes_no
 
 CHUNK = 2000
 
@@ -177,91 +173,6 @@ def rows(queryset, *, today=None, chunk_size: int = CHUNK) -> Iterator[list]:
                 when.astimezone(zone).date() if when else None,
                 yes if due is not None and due < today and status not in closed else no,
             ]
-
-
-class XlsxSink:
-    """A one-sheet workbook: bold frozen header, autofilter, column widths, typed cells."""
-
-    content_type = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
-
-    def __init__(self, fileobj, cols: list[Column]):
-        self.book = xlsxwriter.Workbook(
-            fileobj,
-            {
-                "constant_memory": True,  # each row goes to a temporary file once written
-                "tmpdir": tempfile.gettempdir(),
-                "strings_to_formulas": False,
-                "strings_to_numbers": False,
-                "strings_to_urls": False,
-            },
-        )
-        self.sheet = self.book.add_worksheet(_("Action points")[:31])
-        header = self.book.add_format({"bold": True, "text_wrap": True, "valign": "top"})
-        self.date = self.book.add_format({"num_format": "yyyy-mm-dd"})
-        self.quoted = self.book.add_format({"quote_prefix": True})
-        self.width = len(cols)
-        for index, column in enumerate(cols):
-            self.sheet.set_column(index, index, column.width)
-            self.sheet.write_string(0, index, column.header, header)
-        self.sheet.freeze_panes(1, 0)
-        self.write_string = self.sheet.write_string
-        kinds = {"text": self._text, "int": self.sheet.write_number, "date": self._date}
-        self.writers = [kinds[column.kind] for column in cols]
-        self.row = 1
-
-    def _text(self, row, col, value):
-        # A string cell is never a formula; the quote prefix keeps it text when edited too.
-        # Control characters are written as XML escapes by xlsxwriter.
-        if safety.is_risky(value):
-            self.write_string(row, col, value, self.quoted)
-        else:
-            self.write_string(row, col, value)
-
-    def _date(self, row, col, value):
-        self.sheet.write_datetime(row, col, value, self.date)
-
-    def write(self, values: list) -> None:
-        row = self.row
-        for col, (writer, value) in enumerate(zip(self.writers, values, strict=True)):
-            if value is not None and value != "":
-                writer(row, col, value)
-        self.row = row + 1
-
-    def close(self) -> None:
-        self.sheet.autofilter(0, 0, max(self.row - 1, 1), self.width - 1)
-        self.book.close()
-
-
-class CsvSink:
-    """UTF-8 with a byte-order mark (so Excel reads Arabic and accents), ISO dates."""
-
-    content_type = "text/csv; charset=utf-8"
-
-    def __init__(self, fileobj, cols: list[Column]):
-        self.text = io.TextIOWrapper(fileobj, encoding="utf-8-sig", newline="")
-        self.writer = csv.writer(self.text)
-        self.writer.writerow([safety.for_csv(column.header) for column in cols])
-        self.kinds = [column.kind for column in cols]
-
-    def write(self, values: list) -> None:
-        cells = []
-        for kind, value in zip(self.kinds, values, strict=True):
-            if value is None:
-                cells.append("")
-            elif kind == "text":
-                cells.append(safety.for_csv(value))
-            elif kind == "date":
-                cells.append(value.isoformat())
-            else:
-                cells.append(value)
-        self.writer.writerow(cells)
-
-    def close(self) -> None:
-        self.text.flush()
-        self.text.detach()  # the caller owns the binary file
-
-
-SINKS = {"xlsx": XlsxSink, "csv": CsvSink}
 
 
 def write(

@@ -28,8 +28,9 @@ from django.conf import settings
 from django.utils import translation
 from django.utils.translation import gettext as _
 
+from pim.spreadsheets import from_cell
+
 from .columns import header_key, normalise
-from .safety import from_cell
 
 HEADER_SEARCH_ROWS = 30
 # Control characters no database text column should hold (PostgreSQL refuses NUL outright).

@@ -10,8 +10,8 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
 
 from actionplans.exchange.columns import columns
-from actionplans.exchange.export import CsvSink, XlsxSink
 from actionplans.models import ActionPoint
+from pim.spreadsheets import CsvSink, XlsxSink
 from tests.factories import ActionPointFactory
 
 from .conftest import HIDDEN, JORDAN
