@@ -82,9 +82,8 @@ def check(form: ConsentForm) -> Report:
     report = Report(required=required_elements(Situation.of(form)))
     covered = {item.clause.element for item in items}
     report.missing = [code for code in report.required if code not in covered]
-    for code in report.required:
-        if code not in covered:
-            continue
+    # Every clause of the form, required or not, must say its part in every language.
+    for code in dict.fromkeys(item.clause.element for item in items):
         texts = [item for item in items if item.clause.element == code]
         lacking = [lang for lang in languages if not any(item.text(lang) for item in texts)]
         if lacking:

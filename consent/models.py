@@ -209,6 +209,13 @@ class FormClause(RestrictedModel):
     def __str__(self) -> str:
         return f"{self.form} — {self.clause}"
 
+    def clean(self):
+        clause, form = self.clause, self.form
+        if not clause.published and clause.organisation_id != form.organisation_id:
+            raise ValidationError(
+                {"clause": _("A form uses its own organisation's clauses or published ones.")}
+            )
+
     def text(self, language: str) -> str:
         override = getattr(self, f"override_{language}", "").strip()
         return override or self.clause.text(language)
@@ -220,7 +227,7 @@ class FrozenQuerySet(RestrictedQuerySet):
     def update(self, **kwargs):
         raise ValidationError(_("A published version never changes."))
 
-    def delete(self):
+    def delete(self, *args, **kwargs):
         raise ValidationError(_("A published version is never deleted."))
 
     _raw_delete = delete

@@ -40,12 +40,8 @@ def clause_for(organisation, element: str, *, recipients="", **extra):
         f"text_{lang}": WORDS[lang].format(org=organisation.name) + f" [{element}] {recipients}"
         for lang in LANGUAGES
     }
-    return ClauseFactory(
-        organisation=organisation,
-        element=element,
-        title=f"{Element(element).label}",
-        **{**texts, **extra},
-    )
+    fields = {"title": str(Element(element).label), **texts, **extra}
+    return ClauseFactory(organisation=organisation, element=element, **fields)
 
 
 def complete_form(organisation, *, partner, children=True, title="Household survey consent"):
