@@ -35,8 +35,16 @@ from pim.views import (
 )
 from pim.vocabulary import MatrixCategory
 
-from .models import Clause, ConsentForm, ConsentFormVersion, FormClause, SharingLine
-from .vocabulary import Activity, Element, Language
+from .completeness import Situation, matching_rules, required_elements
+from .models import (
+    Clause,
+    ConsentForm,
+    ConsentFormVersion,
+    FormClause,
+    GuidanceRule,
+    SharingLine,
+)
+from .vocabulary import Activity, Element, Language, Sensitivity
 
 # --- Forms -------------------------------------------------------------------------------------
 
@@ -425,3 +433,90 @@ def export_values(rows: list[dict]):
             row["version"],
             timezone.localtime(row["date"]).date(),
         ]
+
+
+# --- Guidance: which form for which activity ----------------------------------------------------
+
+
+class GuidanceForm(forms.Form):
+    activity = forms.ChoiceField(label=_lazy("What is the activity?"), choices=Activity.choices)
+    children = forms.BooleanField(label=_lazy("Does it involve children?"), required=False)
+    sensitivity = forms.ChoiceField(
+        label=_lazy("How sensitive is the data?"),
+        choices=Sensitivity.choices,
+        initial=Sensitivity.MODERATE,
+    )
+    shares_data = forms.BooleanField(
+        label=_lazy("Will the data be shared with anyone?"), required=False
+    )
+    transfers = forms.BooleanField(
+        label=_lazy("Will it go to other countries or international organisations?"),
+        required=False,
+    )
+    automated_decisions = forms.BooleanField(
+        label=_lazy("Will any decision about people be automated?"), required=False
+    )
+
+    def __init__(self, *args, user=None, **kwargs):
+        super().__init__(*args, **kwargs)
+
+    def situation(self) -> Situation:
+        data = self.cleaned_data
+        return Situation(
+            activity=data["activity"],
+            children=data["children"],
+            sensitive_data=data["sensitivity"] in (Sensitivity.HIGH, Sensitivity.SEVERE),
+            shares_data=data["shares_data"],
+            transfers=data["transfers"],
+            automated_decisions=data["automated_decisions"],
+        )
+
+
+class GuidanceView(RestrictedViewMixin, TemplateView):
+    """A few questions, then the elements such a form must have and the published forms that
+    fit. The answers come from the guidance rules (data in the database), never from code."""
+
+    model = GuidanceRule
+    template_name = "consent/guidance.html"
+
+    def get_context_data(self, **kwargs):
+        user = self.request.user
+        form = GuidanceForm(self.request.GET or None)
+        kwargs["form"] = form
+        kwargs["rules"] = self.get_queryset().order_by("position", "pk")
+        kwargs["can_edit_rules"] = user.has_perm("consent.change_guidancerule")
+        if form.is_bound and form.is_valid():
+            situation = form.situation()
+            required = required_elements(situation)
+            kwargs["required"] = [Element(code).label for code in required]
+            kwargs["advice"] = [
+                rule.advice
+                for rule in matching_rules(situation).filter(pk__in=kwargs["rules"])
+                if rule.advice
+            ]
+            kwargs["recommended"] = recommended_versions(user, situation, required)
+        return super().get_context_data(**kwargs)
+
+
+def recommended_versions(user, situation: Situation, required: list[str]):
+    """Latest published versions for this activity that say every required element; those
+    made for the same audience (children or not) first."""
+    latest = ConsentFormVersion.objects.filter(form=OuterRef("form")).order_by("-number")
+    versions = (
+        ConsentFormVersion.objects.restrict(user, "view")
+        .filter(number=Subquery(latest.values("number")[:1]))
+        .select_related("form__organisation")
+    )
+    fitting = []
+    for version in versions:
+        content = version.content
+        if content.get("activity") != situation.activity:
+            continue
+        said = {clause["element"] for clause in content.get("clauses", [])}
+        if not set(required) <= said:
+            continue
+        fitting.append(version)
+    return sorted(
+        fitting,
+        key=lambda v: (v.content.get("children") != situation.children, v.content["title"]),
+    )

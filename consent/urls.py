@@ -35,6 +35,7 @@ urlpatterns = [
         builder.RemoveSharingView.as_view(),
         name="sharing_remove",
     ),
+    path("consent-guidance/", builder.GuidanceView.as_view(), name="guidance"),
     path("consent-clauses/", builder.ClauseListView.as_view(), name="clause_list"),
     path("consent-clauses/new/", builder.ClauseCreateView.as_view(), name="clause_add"),
     path("consent-clauses/<int:pk>/edit/", builder.ClauseEditView.as_view(), name="clause_edit"),
