@@ -16,6 +16,7 @@ from dataclasses import dataclass
 from django.db import transaction
 
 from actionplans import demo as actionplans_demo
+from consent import demo as consent_demo
 
 from .models import Membership, Organisation, User
 
@@ -142,4 +143,5 @@ def load() -> list[Login]:
             defaults={"role": role},
         )
     actionplans_demo.load(by_acronym, users)
+    consent_demo.load(by_acronym, users)
     return logins
