@@ -79,3 +79,15 @@ class Personas:
 @pytest.fixture
 def people(db) -> Personas:
     return Personas()
+
+
+@pytest.fixture(autouse=True)
+def english_to_start_with():
+    """Each test starts in the site's default language, whatever the one before left active
+    (a request with a language cookie activates it for the thread)."""
+    from django.conf import settings
+    from django.utils import translation
+
+    translation.activate(settings.LANGUAGE_CODE)
+    yield
+    translation.activate(settings.LANGUAGE_CODE)

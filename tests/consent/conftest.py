@@ -9,7 +9,10 @@
 
 from __future__ import annotations
 
+import importlib
+
 import pytest
+from django.apps import apps as django_apps
 
 from consent import services
 from consent.models import SharingLine
@@ -60,6 +63,22 @@ def complete_form(organisation, *, partner, children=True, title="Household surv
             form=form, clause=clause_for(organisation, element, **extra), position=position
         )
     return form
+
+
+def ensure_default_guidance() -> None:
+    """The data migration's guidance rules, back in the table if a transactional test (a browser
+    test) flushed the database before this one."""
+    from consent.models import GuidanceRule
+
+    if GuidanceRule.objects.exists():
+        return
+    migration = importlib.import_module("consent.migrations.0002_default_guidance")
+    migration.add_rules(django_apps, None)
+
+
+@pytest.fixture(autouse=True)
+def default_guidance(db):
+    ensure_default_guidance()
 
 
 class ConsentPeople:
