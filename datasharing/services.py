@@ -1,0 +1,48 @@
+"""Changing an agreement's status: every move is checked against the workflow and recorded."""
+
+from __future__ import annotations
+
+from django.db import transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from .models import Agreement, StatusChange
+
+
+class NotAllowed(Exception):
+    pass
+
+
+@transaction.atomic
+def move(agreement: Agreement, new: str, author) -> Agreement:
+    """Move ``agreement`` to status ``new``, or NotAllowed with a sentence saying why."""
+    current = Agreement.objects.select_for_update().get(pk=agreement.pk)
+    if new not in Agreement.MOVES[current.status]:
+        raise NotAllowed(
+            _("An agreement that is “%(old)s” cannot become “%(new)s”.")
+            % {
+                "old": current.get_status_display(),
+                "new": Agreement.Status(new).label,
+            }
+        )
+    StatusChange.objects.create(agreement=current, old=current.status, new=new, author=author)
+    current.status = new
+    current.save(update_fields=["status", "updated_at"])
+    return current
+
+
+def expire_ended(today=None) -> int:
+    """Every active agreement past its end date becomes expired; returns how many.
+
+    Run by the daily task before any e-mail, each in its own transaction, so a mail server that
+    is down never keeps an agreement active.
+    """
+    today = today or timezone.localdate()
+    expired = 0
+    for pk in Agreement.objects.filter(
+        status=Agreement.Status.ACTIVE, ends_on__lt=today
+    ).values_list("pk", flat=True):
+        with transaction.atomic():
+            agreement = Agreement.objects.select_for_update().get(pk=pk)
+            expired += agreement.expire_if_ended(today)
+    return expired

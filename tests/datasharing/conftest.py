@@ -1,0 +1,99 @@
+"""Agreements on top of the core personas (tests/conftest.py).
+
+- ``alice`` (admin) and ``bob`` (member) of Aleppo Relief (org_a); ``charlie`` (admin) and
+  ``erin`` (member) of Beqaa Shelter Network (org_b); ``dave`` belongs to no organisation;
+- ``stella`` is a registry steward (the "Registry stewards" group), in no organisation;
+- ``tariq`` belongs to a third organisation, Tyre Relief Committee, party to nothing;
+- ``nadia`` of Aleppo Relief is named on the severe agreement;
+- ``shared``: Aleppo Relief provides to Beqaa Shelter Network, moderate, listable, active; its
+  purpose and data elements are the distinctive ``SHARED_PURPOSE`` / ``SHARED_ELEMENTS``;
+- ``severe``: Aleppo Relief to Beqaa, severe sensitivity, listable, with ``nadia`` named on it;
+  purpose ``SEVERE_PURPOSE``, elements ``SEVERE_ELEMENTS``;
+- ``hidden``: Beqaa with Tyre Relief, not listable; purpose ``HIDDEN_PURPOSE``.
+"""
+
+from __future__ import annotations
+
+from datetime import date, timedelta
+
+import pytest
+
+from datasharing.models import Agreement, Party
+from datasharing.stewards import make_steward
+from pim.models import Membership
+from tests.conftest import Personas
+from tests.factories import MembershipFactory, OrganisationFactory, UserFactory
+
+SHARED_PURPOSE = "Plan winterisation kits from the Aleppo Relief shelter census"
+SHARED_ELEMENTS = "household size, shelter type, district"
+SEVERE_PURPOSE = "Refer survivors of gender-based violence to case management"
+SEVERE_ELEMENTS = "survivor name, incident type, referral pathway"
+HIDDEN_PURPOSE = "Exchange detention monitoring lists between Beqaa and Tyre"
+
+
+def agreement(reference, *, purpose, elements="", parties=(), named=(), **fields):
+    today = date.today()
+    values = {
+        "title": f"Agreement {reference}",
+        "level": Agreement.Level.INDIVIDUAL,
+        "personal_data": True,
+        "categories": ["protection_monitoring"],
+        "status": Agreement.Status.ACTIVE,
+        "starts_on": today - timedelta(days=100),
+        "ends_on": today + timedelta(days=200),
+        "review_on": today + timedelta(days=90),
+        "access_request": "Write to the IMWG chair",
+        **fields,
+    }
+    made = Agreement.objects.create(
+        reference=reference, purpose=purpose, data_elements=elements, **values
+    )
+    for organisation, role, focal_point in parties:
+        Party.objects.create(
+            agreement=made, organisation=organisation, role=role, focal_point=focal_point
+        )
+    made.named_people.add(*named)
+    return made
+
+
+class Registry:
+    def __init__(self, people: Personas):
+        self.people = people
+        for name in ("root", "alice", "bob", "charlie", "erin", "dave"):
+            setattr(self, name, getattr(people, name))
+        self.org_a, self.org_b = people.org_a, people.org_b
+        self.stella = UserFactory(username="stella", first_name="Stella", last_name="Steward")
+        make_steward(self.stella)
+        self.tyre = OrganisationFactory(name="Tyre Relief Committee", acronym="TRC")
+        self.tariq = UserFactory(username="tariq", first_name="Tariq", last_name="Tyre")
+        MembershipFactory(user=self.tariq, organisation=self.tyre, role=Membership.Role.ADMIN)
+        self.nadia = UserFactory(username="nadia", first_name="Nadia", last_name="Named")
+        MembershipFactory(user=self.nadia, organisation=self.org_a)
+        provider, recipient = Party.Role.PROVIDER, Party.Role.RECIPIENT
+        self.shared = agreement(
+            "DSA-2019-001",
+            purpose=SHARED_PURPOSE,
+            elements=SHARED_ELEMENTS,
+            parties=[(self.org_a, provider, self.alice), (self.org_b, recipient, self.charlie)],
+        )
+        self.severe = agreement(
+            "DSA-2019-002",
+            purpose=SEVERE_PURPOSE,
+            elements=SEVERE_ELEMENTS,
+            sensitivity="severe",
+            parties=[(self.org_a, provider, self.alice), (self.org_b, recipient, self.charlie)],
+            named=[self.nadia],
+        )
+        self.hidden = agreement(
+            "DSA-2019-003",
+            purpose=HIDDEN_PURPOSE,
+            listable=False,
+            parties=[(self.org_b, provider, self.erin), (self.tyre, recipient, self.tariq)],
+        )
+
+    client = Personas.client
+
+
+@pytest.fixture
+def registry(people) -> Registry:
+    return Registry(people)

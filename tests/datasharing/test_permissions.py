@@ -1,0 +1,37 @@
+"""Who reaches which agreement through restrict(): parties, stewards, named people, catalogue."""
+
+import pytest
+
+from datasharing.models import Agreement
+
+pytestmark = pytest.mark.django_db
+
+
+def refs(user, action="view"):
+    return set(Agreement.objects.restrict(user, action).values_list("reference", flat=True))
+
+
+def test_who_sees_which_agreement(registry):
+    r = registry
+    everything = {"DSA-2019-001", "DSA-2019-002", "DSA-2019-003"}
+    assert refs(r.stella) == refs(r.root) == everything
+    assert refs(r.alice) == refs(r.bob) == {"DSA-2019-001"}  # severe: named people only
+    assert refs(r.nadia) == {"DSA-2019-001", "DSA-2019-002"}
+    assert refs(r.charlie) == refs(r.erin) == {"DSA-2019-001", "DSA-2019-003"}
+    assert refs(r.tariq) == {"DSA-2019-003"}
+    assert refs(r.dave) == set()
+
+
+def test_the_catalogue_lists_listable_agreements_for_everyone_signed_in(registry):
+    r = registry
+    assert refs(r.dave, "catalogue") == {"DSA-2019-001", "DSA-2019-002"}
+    assert refs(r.tariq, "catalogue") == {"DSA-2019-001", "DSA-2019-002", "DSA-2019-003"}
+
+
+def test_who_may_change(registry):
+    r = registry
+    assert refs(r.stella, "change") == {"DSA-2019-001", "DSA-2019-002", "DSA-2019-003"}
+    assert refs(r.alice, "change") == {"DSA-2019-001"}  # an admin of a party
+    assert refs(r.bob, "change") == set()  # a member reads
+    assert refs(r.nadia, "change") == {"DSA-2019-002"}  # named on a severe one
+    assert refs(r.dave, "change") == set()
