@@ -1,7 +1,8 @@
 """Demo data from the seed: the organisations and people of the PIM training in Lebanon.
 
 Their action plans (the seed's "PIM Lebanon Action Plan" and what shows who sees what) are in
-actionplans/demo.py, loaded in the same transaction.
+actionplans/demo.py, their consent forms in consent/demo.py and the data-sharing registry in
+datasharing/demo.py, loaded in the same transaction.
 
 The seed names the people (Jad, Rana, Omar, Maria, Fred, Fanette) and says 30 participants came
 from 10 organisations (UN agencies, international NGOs and one national NGO), without naming them.
@@ -17,6 +18,7 @@ from django.db import transaction
 
 from actionplans import demo as actionplans_demo
 from consent import demo as consent_demo
+from datasharing import demo as datasharing_demo
 
 from .models import Membership, Organisation, User
 
@@ -144,4 +146,5 @@ def load() -> list[Login]:
         )
     actionplans_demo.load(by_acronym, users)
     consent_demo.load(by_acronym, users)
+    datasharing_demo.load(by_acronym, users)
     return logins

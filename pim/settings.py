@@ -208,6 +208,8 @@ EXPORT_KEEP_HOURS = env_int("EXPORT_KEEP_HOURS", 24)
 IMPORT_MAX_BYTES = env_int("IMPORT_MAX_MB", 10) * 1024 * 1024
 IMPORT_MAX_ROWS = env_int("IMPORT_MAX_ROWS", 20000)
 IMPORT_MAX_UNPACKED_BYTES = env_int("IMPORT_MAX_UNPACKED_MB", 50) * 1024 * 1024
+# Signed agreements and annexes (PDF and office documents): the largest file, in MB.
+DOCUMENT_MAX_MB = env_int("DOCUMENT_MAX_MB", 20)
 
 # --- E-mail -----------------------------------------------------------------------------------
 EMAIL_BACKEND = env("EMAIL_BACKEND", "django.core.mail.backends.console.EmailBackend")
@@ -243,6 +245,12 @@ CELERY_BEAT_SCHEDULE = {
     "send-deadline-reminders": {
         "task": "actionplans.tasks.send_deadline_reminders",
         "schedule": crontab(minute=15),
+    },
+    # Review, ending and ended notices for data-sharing agreements; expiry of ended ones. Daily
+    # is enough: a run computes every due notice from the database, so a missed day catches up.
+    "send-agreement-reminders": {
+        "task": "datasharing.tasks.send_agreement_reminders",
+        "schedule": crontab(hour=6, minute=30),
     },
     # Starts export jobs whose hand-over to the broker failed, and deletes expired files.
     "sweep-export-jobs": {
