@@ -25,7 +25,7 @@ from django.utils.translation import gettext_lazy as _
 
 from consent.models import ConsentFormVersion
 from consent.vocabulary import Sensitivity
-from pim.models import Organisation, RestrictedModel
+from pim.models import PEOPLE_RULES, Organisation, RestrictedModel
 from pim.permissions import Inherit
 from pim.vocabulary import MatrixCategory, TagsField
 
@@ -154,7 +154,13 @@ class Agreement(RestrictedModel):
         """Parties see their agreements, except high or severe ones: those, the named people.
         A listable agreement's catalogue entry is for everyone signed in."""
         my_organisations = Organisation.objects.restrict(user, "view").order_by().values("pk")
-        named = Q(named_people=user.pk)
+        # Through the link table as an id list: a join here would repeat an agreement once per
+        # named person.
+        named = Q(
+            pk__any_of=Agreement.named_people.through.objects.filter(user=user.pk)
+            .order_by()
+            .values("agreement")
+        )
         party = Q(
             pk__any_of=Party.objects.filter(organisation__any_of=my_organisations)
             .order_by()
@@ -331,3 +337,13 @@ class ReminderSent(models.Model):
 
     def __str__(self) -> str:
         return f"{self.agreement_id} {self.event} {self.event_date} → {self.user_id}"
+
+
+def stewards_see_everyone(user):
+    """Registry stewards name focal points and named people from any organisation."""
+    if user.has_perm("datasharing.change_agreement") and not user.is_superuser:
+        return Q(is_active=True)
+    return None
+
+
+PEOPLE_RULES.append(stewards_see_everyone)

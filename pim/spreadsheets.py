@@ -62,7 +62,7 @@ class XlsxSink:
 
     content_type = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
-    def __init__(self, fileobj, cols: list[Column]):
+    def __init__(self, fileobj, cols: list[Column], title: str = ""):
         self.book = xlsxwriter.Workbook(
             fileobj,
             {
@@ -73,7 +73,9 @@ class XlsxSink:
                 "strings_to_urls": False,
             },
         )
-        self.sheet = self.book.add_worksheet(_("Action points")[:31])
+        # Sheet names: at most 31 characters, none of []:*?/\ (Excel's rules).
+        name = re.sub(r"[\[\]:*?/\\]", " ", str(title or _("Export"))).strip()[:31]
+        self.sheet = self.book.add_worksheet(name or None)
         header = self.book.add_format({"bold": True, "text_wrap": True, "valign": "top"})
         self.date = self.book.add_format({"num_format": "yyyy-mm-dd"})
         self.quoted = self.book.add_format({"quote_prefix": True})
@@ -115,7 +117,7 @@ class CsvSink:
 
     content_type = "text/csv; charset=utf-8"
 
-    def __init__(self, fileobj, cols: list[Column]):
+    def __init__(self, fileobj, cols: list[Column], title: str = ""):
         self.text = io.TextIOWrapper(fileobj, encoding="utf-8-sig", newline="")
         self.writer = csv.writer(self.text)
         self.writer.writerow([for_csv(column.header) for column in cols])
@@ -142,9 +144,9 @@ class CsvSink:
 SINKS = {"xlsx": XlsxSink, "csv": CsvSink}
 
 
-def write_rows(cols: list[Column], rows: Iterable[list], fmt: str, fileobj) -> int:
+def write_rows(cols: list[Column], rows: Iterable[list], fmt: str, fileobj, title="") -> int:
     """Write ``rows`` (lists of typed values, in ``cols`` order); returns how many."""
-    sink = SINKS[fmt](fileobj, cols)
+    sink = SINKS[fmt](fileobj, cols, title)
     written = 0
     for values in rows:
         sink.write(values)
@@ -156,7 +158,7 @@ def write_rows(cols: list[Column], rows: Iterable[list], fmt: str, fileobj) -> i
 def file_response(cols: list[Column], rows: Iterable[list], fmt: str, title: str) -> FileResponse:
     """A small export as a download (a temporary file, never a public URL)."""
     out = tempfile.TemporaryFile()  # noqa: SIM115 (FileResponse closes it)
-    write_rows(cols, rows, fmt, out)
+    write_rows(cols, rows, fmt, out, title)
     out.seek(0)
     name = f"{slugify(title)[:60] or 'export'}-{timezone.localdate():%Y-%m-%d}.{fmt}"
     return FileResponse(

@@ -87,6 +87,7 @@ urlpatterns = [
     path("", include(app_patterns)),
     path("", include("actionplans.urls")),
     path("", include("consent.urls")),
+    path("", include("datasharing.urls")),
     path("accounts/", include(account_patterns)),
     path("i18n/setlang/", account_views.set_language, name="set_language"),
     path("health/", health, name="health"),

@@ -188,7 +188,7 @@ def write(
 
     ``on_progress(rows_written)`` is called after each chunk.
     """
-    sink = SINKS[fmt](fileobj, columns())
+    sink = SINKS[fmt](fileobj, columns(), _("Action points"))
     written = 0
     for values in rows(queryset, today=today, chunk_size=chunk_size):
         sink.write(values)

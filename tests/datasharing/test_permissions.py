@@ -35,3 +35,24 @@ def test_who_may_change(registry):
     assert refs(r.bob, "change") == set()  # a member reads
     assert refs(r.nadia, "change") == {"DSA-2019-002"}  # named on a severe one
     assert refs(r.dave, "change") == set()
+
+
+def test_an_agreement_with_several_named_people_comes_back_once(registry):
+    r = registry
+    r.shared.named_people.add(r.nadia, r.bob, r.dave)
+    for user in (r.bob, r.nadia, r.dave):
+        rows = list(Agreement.objects.restrict(user, "view").values_list("reference", flat=True))
+        assert rows.count("DSA-2019-001") == 1
+        catalogue = Agreement.objects.restrict(user, "catalogue")
+        assert catalogue.filter(reference="DSA-2019-001").count() == 1
+
+
+def test_stewards_may_name_people_of_any_organisation(registry):
+    from pim.models import User
+
+    seen = set(User.objects.restrict(registry.stella, "view").values_list("username", flat=True))
+    assert {"alice", "charlie", "tariq", "nadia"} <= seen
+    # Anyone else still sees only their colleagues (and the people of their plans).
+    assert "tariq" not in set(
+        User.objects.restrict(registry.bob, "view").values_list("username", flat=True)
+    )

@@ -1,0 +1,498 @@
+"""Signed copies and annexes of an agreement: judged by their content, kept out of public reach.
+
+Uploading needs the right to change the agreement; downloading, the right to see it (a document
+inherits its agreement's permissions: parties, named people, stewards). Anything else is 404.
+
+The bytes come from people outside our control, so the type is decided by what the file holds,
+never by its name or by what the browser says:
+
+- PDF: starts with ``%PDF-``;
+- Office Open XML (.docx, .xlsx, .pptx): a zip with ``[Content_Types].xml`` and a ``word/``,
+  ``xl/`` or ``ppt/`` part; macro-enabled ones (``vbaProject.bin``, a macroEnabled content
+  type) are refused;
+- OpenDocument (.odt, .ods, .odp): a zip whose first member is ``mimetype`` naming a text,
+  spreadsheet or presentation; ones carrying Basic macros or scripts are refused;
+- legacy Word, Excel and PowerPoint 97-2003: an OLE2 compound file holding a WordDocument,
+  Workbook or PowerPoint Document stream (not an installer, not an encrypted package, no VBA).
+
+Zips are inflated here, as a stream, up to ten times the size cap in all (the sizes a zip
+declares are the uploader's word). The uploaded name is only ever shown, never used as a path:
+files are stored under a random name in ``MEDIA_ROOT/agreements``, which no URL serves.
+"""
+
+from __future__ import annotations
+
+import copy
+import hashlib
+import io
+import os
+import re
+import secrets
+import tempfile
+import unicodedata
+import zipfile
+import zlib
+from dataclasses import dataclass
+from pathlib import Path
+
+from django import forms
+from django.conf import settings
+from django.contrib import messages
+from django.core.exceptions import SuspiciousFileOperation
+from django.db import transaction
+from django.http import FileResponse, Http404, HttpResponseRedirect
+from django.utils.text import get_valid_filename
+from django.utils.translation import gettext
+from django.utils.translation import gettext_lazy as _
+
+from pim.views import ObjectDetailView, ObjectFormView
+
+from .models import Agreement, Document
+
+DEFAULT_MAX_MB = 20
+UNPACK_FACTOR = 10  # a zip may unpack to at most this many times the size cap, in all
+MAX_ZIP_MEMBERS = 10_000
+KEPT_MAX = 1024 * 1024  # the zip members read for what they say (mimetype, content types)
+NAME_MAX = 200
+FALLBACK_NAME = "document"
+CHUNK = 1024 * 1024
+STORED_NAME = re.compile(r"[0-9a-f]{32}")
+
+PDF_SIGNATURE = b"%PDF-"
+ZIP_SIGNATURE = b"PK\x03\x04"
+OLE2_SIGNATURE = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
+
+PDF = "application/pdf"
+DOCX = "application/vnd.openxmlformats-officedocument.wordprocessingml.document"
+XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+PPTX = "application/vnd.openxmlformats-officedocument.presentationml.presentation"
+ODT = "application/vnd.oasis.opendocument.text"
+ODS = "application/vnd.oasis.opendocument.spreadsheet"
+ODP = "application/vnd.oasis.opendocument.presentation"
+DOC = "application/msword"
+XLS = "application/vnd.ms-excel"
+PPT = "application/vnd.ms-powerpoint"
+
+# The extensions a downloaded file may keep for each type; otherwise the first is appended, so
+# that a PDF uploaded as "page.html" is saved as "page.html.pdf" and opens as what it is.
+EXTENSIONS = {
+    PDF: (".pdf",),
+    DOCX: (".docx",),
+    XLSX: (".xlsx",),
+    PPTX: (".pptx",),
+    ODT: (".odt",),
+    ODS: (".ods",),
+    ODP: (".odp",),
+    DOC: (".doc", ".dot"),
+    XLS: (".xls", ".xlt"),
+    PPT: (".ppt", ".pps", ".pot"),
+}
+OOXML_PARTS = {"word": DOCX, "xl": XLSX, "ppt": PPTX}
+ODF_TYPES = {ODT, ODS, ODP}
+
+TOO_BIG = _("The file is larger than %(limit)s MB. Upload a smaller file, or split it.")
+EMPTY = _("The file is empty.")
+NOT_ACCEPTED = _(
+    "This file is not a PDF or an office document (Word, Excel, PowerPoint or OpenDocument), "
+    "whatever its name says. Save it as PDF and upload that."
+)
+NOT_OFFICE_ZIP = _(
+    "This zip file is not an office document. Upload the PDF or the office document itself, "
+    "not an archive."
+)
+MACROS = _(
+    "This document contains macros, which we do not accept. Save it without macros "
+    "(for instance as .docx, .xlsx or .pptx, or as PDF) and upload that."
+)
+ZIP_BOMB = _(
+    "This document unpacks to far more data than it holds, which we do not accept. "
+    "Open it, save it again (or save it as PDF) and upload the new file."
+)
+DAMAGED = _(
+    "The document could not be read: it may be damaged. Open it, save it again "
+    "(or save it as PDF) and upload the new file."
+)
+PASSWORD = _(
+    "This document is protected by a password. Remove the password, or save it as PDF, "
+    "and upload it again."
+)
+
+
+class RefusedDocument(Exception):
+    """A file we do not keep; ``.message`` is a translatable sentence for the uploader."""
+
+    def __init__(self, message, **params):
+        super().__init__(message)
+        self.message = message
+        self.params = params
+
+
+@dataclass
+class Inspected:
+    content: bytes
+    content_type: str
+
+
+def max_bytes() -> int:
+    return int(getattr(settings, "DOCUMENT_MAX_MB", DEFAULT_MAX_MB)) * 1024 * 1024
+
+
+# --- What a file is ---------------------------------------------------------------------------
+
+
+def inspect_upload(upload, limit: int | None = None) -> Inspected:
+    """The content and its real type, or RefusedDocument. Reads at most ``limit + 1`` bytes."""
+    limit = max_bytes() if limit is None else limit
+    if upload.size is not None and upload.size > limit:
+        raise RefusedDocument(TOO_BIG, limit=limit // (1024 * 1024))
+    data = _read_at_most(upload, limit + 1)
+    if len(data) > limit:
+        raise RefusedDocument(TOO_BIG, limit=limit // (1024 * 1024))
+    return Inspected(content=data, content_type=sniff(data, limit * UNPACK_FACTOR))
+
+
+def sniff(data: bytes, max_unpacked: int) -> str:
+    """The content type of an accepted document, judged by its bytes alone."""
+    if not data:
+        raise RefusedDocument(EMPTY)
+    if data.startswith(PDF_SIGNATURE):
+        return PDF
+    if data.startswith(OLE2_SIGNATURE):
+        return _ole2_type(data)
+    if data.startswith(ZIP_SIGNATURE):
+        return _zip_type(data, max_unpacked)
+    raise RefusedDocument(NOT_ACCEPTED)
+
+
+def _read_at_most(upload, size: int) -> bytes:
+    if getattr(upload, "seekable", lambda: False)():
+        upload.seek(0)
+    chunks, left = [], size
+    while left > 0:
+        chunk = upload.read(min(left, CHUNK))
+        if not chunk:
+            break
+        chunks.append(chunk)
+        left -= len(chunk)
+    return b"".join(chunks)
+
+
+OLE2_MACROS = {"_vba_project_cur", "_vba_project", "macros", "vba"}
+OLE2_ENCRYPTED = {"encryptedpackage", "encryptioninfo"}
+OLE2_STREAMS = (
+    ("worddocument", DOC),
+    ("workbook", XLS),
+    ("book", XLS),
+    ("powerpoint document", PPT),
+)
+OLE2_FREE = 0xFFFFFFFA  # sector numbers from here up are markers, not sectors
+
+
+def _ole2_type(data: bytes) -> str:
+    """Legacy Office files by the streams their directory names.
+
+    Other compound files (installers, encrypted OOXML packages, Outlook messages...) are refused.
+    """
+    names = _ole2_names(data)
+    if names & OLE2_ENCRYPTED:
+        raise RefusedDocument(PASSWORD)
+    if names & OLE2_MACROS:
+        raise RefusedDocument(MACROS)
+    for stream, content_type in OLE2_STREAMS:
+        if stream in names:
+            return content_type
+    raise RefusedDocument(NOT_ACCEPTED)
+
+
+def _ole2_names(data: bytes) -> set[str]:
+    """The (lower-case) names of the storages and streams in a compound file's directory."""
+
+    def number(at: int, size: int = 4) -> int:
+        return int.from_bytes(data[at : at + size], "little")
+
+    if len(data) < 512:
+        raise RefusedDocument(DAMAGED)
+    shift = number(30, 2)
+    if shift not in (9, 12):
+        raise RefusedDocument(DAMAGED)
+    sector_size = 1 << shift
+    sectors = (len(data) - sector_size) // sector_size + (len(data) % sector_size > 0)
+
+    def sector(index: int) -> bytes:
+        if index >= sectors:
+            raise RefusedDocument(DAMAGED)
+        start = (index + 1) * sector_size
+        return data[start : start + sector_size].ljust(sector_size, b"\0")
+
+    def numbers(block: bytes) -> list[int]:
+        return [int.from_bytes(block[i : i + 4], "little") for i in range(0, len(block), 4)]
+
+    # The sectors holding the allocation table: 109 in the header, then a chain of more.
+    fat_sectors = [n for n in numbers(data[76:512]) if n < OLE2_FREE]
+    difat, seen = number(68), set()
+    while difat < OLE2_FREE:
+        if difat in seen or len(seen) > sectors:
+            raise RefusedDocument(DAMAGED)
+        seen.add(difat)
+        entries = numbers(sector(difat))
+        fat_sectors += [n for n in entries[:-1] if n < OLE2_FREE]
+        difat = entries[-1]
+    fat = [n for index in fat_sectors for n in numbers(sector(index))]
+
+    names, current, seen = set(), number(48), set()
+    while current < OLE2_FREE:
+        if current in seen or current >= len(fat):
+            raise RefusedDocument(DAMAGED)
+        seen.add(current)
+        block = sector(current)
+        for at in range(0, sector_size, 128):
+            entry = block[at : at + 128]
+            length = int.from_bytes(entry[64:66], "little")
+            if entry[66] in (1, 2) and 2 <= length <= 64:  # a storage or a stream
+                names.add(entry[: length - 2].decode("utf-16-le", "replace").lower())
+        current = fat[current]
+    return names
+
+
+def _zip_type(data: bytes, max_unpacked: int) -> str:
+    try:
+        archive = zipfile.ZipFile(io.BytesIO(data))
+        members = archive.infolist()
+    except (zipfile.BadZipFile, ValueError, OverflowError, EOFError, NotImplementedError):
+        raise RefusedDocument(DAMAGED) from None
+    if not members:
+        raise RefusedDocument(NOT_OFFICE_ZIP)
+    if len(members) > MAX_ZIP_MEMBERS or sum(m.file_size for m in members) > max_unpacked:
+        raise RefusedDocument(ZIP_BOMB)
+    names = [m.filename.replace("\\", "/").lower() for m in members]
+    # The sizes above are the uploader's word: inflate everything ourselves, within the budget
+    # (a damaged or lying member is refused before anything else is decided).
+    budget, kept = max_unpacked, {}
+    for member, name in zip(members, names, strict=True):
+        keep = name in ("mimetype", "[content_types].xml")
+        size, content = _inflate(archive, member, budget, keep=keep)
+        budget -= size
+        if keep:
+            kept[name] = content
+    if names[0] == "mimetype":
+        return _odf_type(kept["mimetype"], names)
+    if "[content_types].xml" in names:
+        return _ooxml_type(kept["[content_types].xml"], names)
+    raise RefusedDocument(NOT_OFFICE_ZIP)
+
+
+def _inflate(archive, member, budget: int, *, keep: bool) -> tuple[int, bytes]:
+    """Inflate one member as a stream: its real size (and content, if ``keep``)."""
+    probe = copy.copy(member)
+    probe.file_size = budget + 1  # read past the declared size, up to what is left of the budget
+    size, chunks = 0, []
+    try:
+        with archive.open(probe) as stream:
+            while size <= budget:
+                chunk = stream.read(min(CHUNK, budget + 1 - size))
+                if not chunk:
+                    break
+                size += len(chunk)
+                if keep:
+                    if size > KEPT_MAX:  # a mimetype or a list of content types, not a book
+                        raise RefusedDocument(DAMAGED)
+                    chunks.append(chunk)
+    except (
+        zipfile.BadZipFile,
+        zlib.error,
+        EOFError,
+        OSError,
+        ValueError,
+        OverflowError,
+        RuntimeError,  # an encrypted member
+        NotImplementedError,  # an unknown compression method
+    ):
+        raise RefusedDocument(DAMAGED) from None
+    if size > budget:
+        raise RefusedDocument(ZIP_BOMB)
+    if size != member.file_size:
+        raise RefusedDocument(DAMAGED)
+    return size, b"".join(chunks)
+
+
+def _odf_type(mimetype: bytes, names: list[str]) -> str:
+    declared = mimetype.decode("ascii", "replace").strip()
+    if declared not in ODF_TYPES:
+        raise RefusedDocument(NOT_OFFICE_ZIP)
+    # LibreOffice keeps Basic modules under Basic/<library>/, other macros under Scripts/.
+    for name in names:
+        if name.startswith("scripts/") or (name.startswith("basic/") and name.count("/") >= 2):
+            raise RefusedDocument(MACROS)
+    return declared
+
+
+def _ooxml_type(content_types: bytes, names: list[str]) -> str:
+    if any(name.rsplit("/", 1)[-1] == "vbaproject.bin" for name in names):
+        raise RefusedDocument(MACROS)
+    if b"macroenabled" in content_types.lower():
+        raise RefusedDocument(MACROS)
+    tops = {name.split("/", 1)[0] for name in names if "/" in name}
+    found = {OOXML_PARTS[top] for top in tops if top in OOXML_PARTS}
+    if len(found) != 1:
+        raise RefusedDocument(NOT_OFFICE_ZIP)
+    return found.pop()
+
+
+# --- Names and storage ------------------------------------------------------------------------
+
+
+def display_name(raw: str | None, content_type: str | None = None) -> str:
+    """A name to show and to offer on download; never a path.
+
+    The last path component (either slash), without control or invisible format characters
+    (such as right-to-left overrides), reduced to safe characters, at most 200 of them, ending
+    with an extension that matches the content.
+    """
+    name = os.path.basename((raw or "").replace("\\", "/"))
+    name = "".join(ch for ch in name if unicodedata.category(ch) not in ("Cc", "Cf", "Cs"))
+    try:
+        name = get_valid_filename(name)
+    except SuspiciousFileOperation:  # nothing left, or only "." or ".."
+        name = ""
+    if not name.strip("._-"):
+        name = FALLBACK_NAME
+    stem, suffix = name, ""
+    extensions = EXTENSIONS.get(content_type, ())
+    if extensions and name.lower().endswith(extensions):
+        stem, suffix = name[: name.rfind(".")], name[name.rfind(".") :]
+    elif extensions:
+        suffix = extensions[0]
+    return (stem.strip() or FALLBACK_NAME)[: NAME_MAX - len(suffix)] + suffix
+
+
+def documents_dir() -> Path:
+    return Path(settings.MEDIA_ROOT) / "agreements"
+
+
+def file_path(document: Document) -> Path | None:
+    """Where the document's file is, if it is there."""
+    if not STORED_NAME.fullmatch(document.stored_name or ""):
+        return None
+    path = documents_dir() / document.stored_name
+    return path if path.is_file() else None
+
+
+def store(agreement: Agreement, inspected: Inspected, *, name: str, kind: str, user) -> Document:
+    """Write the file under a random name and record it, both or neither."""
+    directory = documents_dir()
+    directory.mkdir(parents=True, exist_ok=True)
+    stored_name = secrets.token_hex(16)
+    final = directory / stored_name
+    with tempfile.NamedTemporaryFile(dir=directory, prefix=".upload-", delete=False) as temporary:
+        partial = Path(temporary.name)
+        try:
+            temporary.write(inspected.content)
+            temporary.flush()
+            os.fsync(temporary.fileno())
+        except BaseException:
+            partial.unlink(missing_ok=True)
+            raise
+    try:
+        with transaction.atomic():
+            document = Document.objects.create(
+                agreement=agreement,
+                kind=kind,
+                name=display_name(name, inspected.content_type),
+                stored_name=stored_name,
+                content_type=inspected.content_type,
+                size=len(inspected.content),
+                sha256=hashlib.sha256(inspected.content).hexdigest(),
+                uploaded_by=user,
+            )
+            os.replace(partial, final)
+    except BaseException:
+        partial.unlink(missing_ok=True)
+        final.unlink(missing_ok=True)
+        raise
+    return document
+
+
+def agreement_documents(user, agreement: Agreement):
+    """The documents of an agreement ``user`` may see, with their uploaders, for the partial."""
+    return (
+        Document.objects.restrict(user, "view")
+        .filter(agreement=agreement)
+        .select_related("uploaded_by")
+    )
+
+
+# --- Views ------------------------------------------------------------------------------------
+
+
+class DocumentForm(forms.Form):
+    kind = forms.ChoiceField(
+        label=_("Kind"), choices=Document.Kind.choices, initial=Document.Kind.SIGNED
+    )
+    # Empty files reach clean_file, which refuses them with our own message.
+    file = forms.FileField(label=_("File"), allow_empty_file=True)
+
+    def __init__(self, *args, user=None, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["file"].help_text = _(
+            "PDF, Word, Excel, PowerPoint or OpenDocument, up to %(limit)s MB. "
+            "Files with macros are not accepted."
+        ) % {"limit": max_bytes() // (1024 * 1024)}
+        self.inspected = None
+
+    def clean_file(self):
+        upload = self.cleaned_data["file"]
+        try:
+            self.inspected = inspect_upload(upload)
+        except RefusedDocument as refusal:
+            raise forms.ValidationError(
+                refusal.message, code="refused", params=refusal.params or None
+            ) from None
+        return upload
+
+
+class DocumentUploadView(ObjectFormView):
+    """Add a signed copy or an annex to an agreement one may change (404 otherwise)."""
+
+    model = Agreement
+    action = "change"
+    form_class = DocumentForm
+    template_name = "datasharing/document_form.html"
+
+    def get_context_data(self, **kwargs):
+        kwargs.setdefault("max_mb", max_bytes() // (1024 * 1024))
+        return super().get_context_data(**kwargs)
+
+    def form_valid(self, form):
+        upload = form.cleaned_data["file"]
+        document = store(
+            self.object,
+            form.inspected,
+            name=upload.name,
+            kind=form.cleaned_data["kind"],
+            user=self.request.user,
+        )
+        messages.success(self.request, gettext("Added %(name)s.") % {"name": document.name})
+        return HttpResponseRedirect(f"{self.object.get_absolute_url()}#documents")
+
+
+class DocumentDownloadView(ObjectDetailView):
+    """The file, as an attachment, for those who may see the agreement; never a public URL."""
+
+    model = Document
+    action = "view"
+
+    def render_to_response(self, context, **response_kwargs):
+        document = self.object
+        path = file_path(document)
+        if path is None:
+            raise Http404
+        response = FileResponse(
+            path.open("rb"),
+            as_attachment=True,
+            filename=document.name,
+            content_type=document.content_type,
+        )
+        response["X-Content-Type-Options"] = "nosniff"
+        response["Content-Security-Policy"] = "sandbox"
+        response["Cache-Control"] = "private, no-store"
+        return response
