@@ -468,15 +468,24 @@ def _plan_export_rows(planner: Planner, sheet: Sheet, header, result: ImportPlan
                 and due != current["due_date"]
                 and (typed_deadline is KEEP or typed_deadline.text == old_deadline)
             ):
-                values["deadline"] = parse_deadline(due.isoformat())
+                values["deadline"] = _due_deadline(due, result, number, names["due_date"])
         else:
             challenge = _export_challenge(planner, row, number, cols, names, result)
             typed_deadline = values.get("deadline", KEEP)
             if due not in (KEEP, None) and (typed_deadline is KEEP or not typed_deadline.text):
-                values["deadline"] = parse_deadline(due.isoformat())
+                values["deadline"] = _due_deadline(due, result, number, names["due_date"])
         if len(result.problems) > problems_before or challenge is None:
             continue
         planner.add_point(result, number, challenge, values, point_id)
+
+
+def _due_deadline(due, result: ImportPlan, row: int, column: str):
+    """A due date typed in the workbook, as a deadline; a problem when it is out of range."""
+    try:
+        return parse_deadline(due.isoformat())
+    except DeadlineError as error:
+        result.problems.append(Problem(row, column, str(error.message % error.params)))
+        return KEEP
 
 
 def _export_challenge(planner, row, number, cols, names, result):

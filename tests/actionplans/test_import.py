@@ -426,3 +426,20 @@ def test_queries_are_set_by_batches_not_rows(plan_people, stage):
     # INSERT, so the counts are equal there; SQLite's variable limit splits inserts sooner.
     assert many - few < 10
     assert many <= 25
+
+
+def test_a_due_date_out_of_range_is_a_problem_not_an_error(plan_people):
+    """Found by the generated inputs: a due date of 1989 typed over a deadline."""
+    import datetime
+
+    point = [plan_people.point1.pk, None, None, None, "IMWG to recommend", "Q1 of 2019"]
+    rows = [
+        [*EXPORT_HEADER, "Due date"],
+        [*point, None, 0, "Fanny", datetime.date(1989, 1, 1)],
+    ]
+    client = plan_people.client("coco")
+    url = reverse("actionplans:group_import", args=[plan_people.group1.pk])
+    preview = client.get(upload(client, url, xlsx_bytes(rows))["Location"])
+    [problem] = preview.context["result"].problems
+    assert problem.row == 2 and problem.column.startswith("J (Due date")
+    assert "1989-01-01" in problem.message
