@@ -26,7 +26,7 @@ from actionplans.models import (
     WorkingGroup,
 )
 from actionplans.services import diff, snapshot
-from tests.conftest import PASSWORD
+from tests.browser.pages import main_nav, sign_in
 from tests.factories import UserFactory
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
@@ -103,26 +103,12 @@ def lebanon(transactional_db) -> Lebanon:
     return Lebanon(plan=plan, group=group, point=point, other_point=other)
 
 
-def sign_in(page: Page, live_server, username: str, display_name: str) -> None:
-    """Through the login form, as a person does (django-axes watches this path)."""
-    page.goto(f"{live_server.url}/accounts/login/")
-    page.get_by_label("Username").fill(username)
-    page.get_by_label("Password").fill(PASSWORD)
-    page.get_by_role("button", name="Sign in", exact=True).click()
-    expect(page.locator("details.usermenu summary")).to_have_text(display_name)
-    expect(page).not_to_have_url(re.compile(r"/accounts/login/"))
-
-
 def sign_out(page: Page) -> None:
     """Open the user menu and press its "Sign out" button."""
     page.locator("details.usermenu summary").click()
     page.get_by_role("button", name="Sign out", exact=True).click()
     expect(page).to_have_url(re.compile(r"/accounts/login/"))
     expect(page.locator("details.usermenu")).to_have_count(0)
-
-
-def main_nav(page: Page):
-    return page.get_by_role("navigation", name="Main")
 
 
 def open_the_action_point_as_coordinator(page: Page, live_server, lebanon: Lebanon) -> None:

@@ -30,7 +30,7 @@ from consent.completeness import Situation, required_elements
 from consent.models import Clause, ConsentForm, ConsentFormVersion
 from consent.vocabulary import Element
 from pim.models import Membership
-from tests.conftest import PASSWORD
+from tests.browser.pages import main_nav, messages, sign_in
 from tests.consent.conftest import clause_for, ensure_default_guidance
 from tests.factories import (
     ClauseFactory,
@@ -83,24 +83,6 @@ def world(transactional_db) -> World:
     ConsentFormFactory(organisation=beqaa, title=OTHER_DRAFT, languages=["en", "ar"])
     ClauseFactory(organisation=beqaa, element=Element.PURPOSE, title=HIDDEN_CLAUSE)
     return World(required=required, clauses=clauses)
-
-
-def sign_in(page: Page, live_server, username: str, display_name: str) -> None:
-    """Through the login form, as a person does (django-axes watches this path)."""
-    page.goto(f"{live_server.url}/accounts/login/")
-    page.get_by_label("Username").fill(username)
-    page.get_by_label("Password").fill(PASSWORD)
-    page.get_by_role("button", name="Sign in", exact=True).click()
-    expect(page.locator("details.usermenu summary")).to_have_text(display_name)
-    expect(page).not_to_have_url(re.compile(r"/accounts/login/"))
-
-
-def main_nav(page: Page):
-    return page.get_by_role("navigation", name="Main")
-
-
-def messages(page: Page):
-    return page.get_by_role("status")
 
 
 def clause_article(page: Page, title: str):

@@ -33,7 +33,7 @@ from actionplans.models import (
 from actionplans.services import snapshot
 from tests.actionplans.spreadsheets import sheet_rows, xlsx_bytes
 from tests.actionplans.test_import import SEED_ROWS
-from tests.conftest import PASSWORD
+from tests.browser.pages import main_nav, sign_in
 from tests.factories import UserFactory
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
@@ -120,20 +120,6 @@ def world(transactional_db, settings, tmp_path) -> World:
     karim_fp = FocalPoint.objects.create(plan=jordan, name="Karim", user=karim)
     _point(pathways, JORDAN, "Q1 of 2019", karim_fp)
     return World(plan=plan, empty_plan=empty_plan, tools=tools_point, assessments=assessments_point)
-
-
-def sign_in(page: Page, live_server, username: str, display_name: str) -> None:
-    """Through the login form, as a person does (django-axes watches this path)."""
-    page.goto(f"{live_server.url}/accounts/login/")
-    page.get_by_label("Username").fill(username)
-    page.get_by_label("Password").fill(PASSWORD)
-    page.get_by_role("button", name="Sign in", exact=True).click()
-    expect(page.locator("details.usermenu summary")).to_have_text(display_name)
-    expect(page).not_to_have_url(re.compile(r"/accounts/login/"))
-
-
-def main_nav(page: Page):
-    return page.get_by_role("navigation", name="Main")
 
 
 def open_plan(page: Page, live_server, plan: ActionPlan) -> None:

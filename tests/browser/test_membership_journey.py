@@ -7,27 +7,14 @@ are transactional (marker, and ``transactional_db`` listed before ``people``, wh
 
 from __future__ import annotations
 
-import re
-
 import pytest
 from playwright.sync_api import Page, expect
 
-from tests.conftest import PASSWORD
+from tests.browser.pages import sign_in
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
 SCREENSHOT = "/tmp/browser-ar.png"  # noqa: S108 - for a human to look at, not asserted
-
-
-def sign_in(page: Page, live_server, username: str, display_name: str) -> None:
-    """Through the login form, as a person does (django-axes watches this path)."""
-    page.goto(f"{live_server.url}/accounts/login/")
-    page.get_by_label("Username").fill(username)
-    page.get_by_label("Password").fill(PASSWORD)
-    page.get_by_role("button", name="Sign in", exact=True).click()
-    # Signed in: the user menu shows the person's name, and the form is gone.
-    expect(page.locator("details.usermenu summary")).to_have_text(display_name)
-    expect(page).not_to_have_url(re.compile(r"/accounts/login/"))
 
 
 def switch_language(page: Page, code: str) -> None:

@@ -31,7 +31,7 @@ from consent.models import ConsentFormVersion
 from datasharing.models import Agreement, Document, Party, StatusChange, Transfer
 from datasharing.stewards import make_steward
 from pim.models import Membership, User
-from tests.conftest import PASSWORD
+from tests.browser.pages import main_nav, messages, sign_in
 from tests.consent.conftest import complete_form, ensure_default_guidance
 from tests.factories import MembershipFactory, OrganisationFactory, UserFactory
 
@@ -97,24 +97,6 @@ def world(transactional_db, settings, tmp_path) -> World:
     form = complete_form(unhcr, partner=nrc, title=CONSENT_TITLE)
     version = consent_services.publish(form, rana)
     return World(stella=stella, rana=rana, omar=omar, layla=layla, version=version)
-
-
-def sign_in(page: Page, live_server, username: str, display_name: str) -> None:
-    """Through the login form, as a person does (django-axes watches this path)."""
-    page.goto(f"{live_server.url}/accounts/login/")
-    page.get_by_label("Username").fill(username)
-    page.get_by_label("Password").fill(PASSWORD)
-    page.get_by_role("button", name="Sign in", exact=True).click()
-    expect(page.locator("details.usermenu summary")).to_have_text(display_name)
-    expect(page).not_to_have_url(re.compile(r"/accounts/login/"))
-
-
-def main_nav(page: Page):
-    return page.get_by_role("navigation", name="Main")
-
-
-def messages(page: Page):
-    return page.get_by_role("status")
 
 
 def party(page: Page, number: int):
