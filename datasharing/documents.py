@@ -22,7 +22,6 @@ files are stored under a random name in ``MEDIA_ROOT/agreements``, which no URL 
 
 from __future__ import annotations
 
-import copy
 import hashlib
 import io
 import os
@@ -31,7 +30,6 @@ import secrets
 import tempfile
 import unicodedata
 import zipfile
-import zlib
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -45,6 +43,7 @@ from django.utils.text import get_valid_filename
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
+from pim import safezip
 from pim.views import ObjectDetailView, ObjectFormView
 
 from .models import Agreement, Document
@@ -283,36 +282,13 @@ def _zip_type(data: bytes, max_unpacked: int) -> str:
 
 def _inflate(archive, member, budget: int, *, keep: bool) -> tuple[int, bytes]:
     """Inflate one member as a stream: its real size (and content, if ``keep``)."""
-    probe = copy.copy(member)
-    probe.file_size = budget + 1  # read past the declared size, up to what is left of the budget
-    size, chunks = 0, []
     try:
-        with archive.open(probe) as stream:
-            while size <= budget:
-                chunk = stream.read(min(CHUNK, budget + 1 - size))
-                if not chunk:
-                    break
-                size += len(chunk)
-                if keep:
-                    if size > KEPT_MAX:  # a mimetype or a list of content types, not a book
-                        raise RefusedDocument(DAMAGED)
-                    chunks.append(chunk)
-    except (
-        zipfile.BadZipFile,
-        zlib.error,
-        EOFError,
-        OSError,
-        ValueError,
-        OverflowError,
-        RuntimeError,  # an encrypted member
-        NotImplementedError,  # an unknown compression method
-    ):
+        # A kept member is a mimetype or a list of content types, not a book.
+        return safezip.inflate(archive, member, budget, keep=keep, keep_max=KEPT_MAX)
+    except safezip.TooBig:
+        raise RefusedDocument(ZIP_BOMB) from None
+    except safezip.Damaged:
         raise RefusedDocument(DAMAGED) from None
-    if size > budget:
-        raise RefusedDocument(ZIP_BOMB)
-    if size != member.file_size:
-        raise RefusedDocument(DAMAGED)
-    return size, b"".join(chunks)
 
 
 def _odf_type(mimetype: bytes, names: list[str]) -> str:
