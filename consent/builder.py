@@ -13,7 +13,7 @@ from django import forms
 from django.contrib import messages
 from django.core.paginator import Paginator
 from django.db import transaction
-from django.db.models import Max, OuterRef, Q, Subquery
+from django.db.models import Max, Q
 from django.http import Http404, HttpResponseRedirect
 from django.shortcuts import get_object_or_404
 from django.urls import reverse
@@ -324,10 +324,9 @@ class FormListView(RestrictedViewMixin, TemplateView):
 
     def rows(self) -> list[dict]:
         user = self.request.user
-        latest = ConsentFormVersion.objects.filter(form=OuterRef("form")).order_by("-number")
         versions = (
             ConsentFormVersion.objects.restrict(user, "view")
-            .filter(number=Subquery(latest.values("number")[:1]))
+            .latest_per_form()
             .select_related("form__organisation")
         )
         rows = {}
@@ -501,10 +500,9 @@ class GuidanceView(RestrictedViewMixin, TemplateView):
 def recommended_versions(user, situation: Situation, required: list[str]):
     """Latest published versions for this activity that say every required element; those
     made for the same audience (children or not) first."""
-    latest = ConsentFormVersion.objects.filter(form=OuterRef("form")).order_by("-number")
     versions = (
         ConsentFormVersion.objects.restrict(user, "view")
-        .filter(number=Subquery(latest.values("number")[:1]))
+        .latest_per_form()
         .select_related("form__organisation")
     )
     fitting = []

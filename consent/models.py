@@ -17,7 +17,7 @@ from __future__ import annotations
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import models
-from django.db.models import Q
+from django.db.models import OuterRef, Q, Subquery
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
@@ -223,6 +223,11 @@ class FormClause(RestrictedModel):
 
 class FrozenQuerySet(RestrictedQuerySet):
     """Versions are never changed nor deleted, row by row or in bulk."""
+
+    def latest_per_form(self):
+        """Only each form's newest version (restrict() first, then this)."""
+        newest = ConsentFormVersion.objects.filter(form=OuterRef("form")).order_by("-number")
+        return self.filter(number=Subquery(newest.values("number")[:1]))
 
     def update(self, **kwargs):
         raise ValidationError(_("A published version never changes."))
