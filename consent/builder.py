@@ -134,7 +134,9 @@ class SharingLineForm(RestrictedFormMixin, forms.ModelForm):
 
     def __init__(self, *args, user, **kwargs):
         super().__init__(*args, user=user, **kwargs)
-        self.fields["recipient"].queryset = Organisation.objects.order_by("name")
+        self.fields["recipient"].queryset = Organisation.objects.restrict(user, "name").order_by(
+            "name"
+        )
         self.fields["types"].required = True
 
     def clean(self):

@@ -166,7 +166,9 @@ class PartyForm(RestrictedFormMixin, forms.ModelForm):
     def __init__(self, *args, user, **kwargs):
         super().__init__(*args, user=user, **kwargs)
         # Any organisation may be a party; the focal point is someone the author sees.
-        self.fields["organisation"].queryset = Organisation.objects.order_by("name")
+        self.fields["organisation"].queryset = Organisation.objects.restrict(user, "name").order_by(
+            "name"
+        )
         current = self.instance.focal_point_id if self.instance.pk else None
         self.fields["focal_point"].queryset = visible_people(user, [current])
 

@@ -131,6 +131,7 @@ class Organisation(RestrictedModel):
         permissions = [
             ("manage_members_organisation", _("Can manage the members")),
             ("author_organisation", _("Can write the organisation's consent forms and clauses")),
+            ("name_organisation", _("Can name the organisation as a party or a recipient")),
         ]
 
     def __str__(self) -> str:
@@ -138,6 +139,12 @@ class Organisation(RestrictedModel):
 
     def get_absolute_url(self) -> str:
         return reverse("pim:organisation_detail", args=[self.pk])
+
+    @classmethod
+    def permission_condition(cls, user, action: str):
+        """Everyone signed in may *name* any organisation (a party to an agreement, a recipient
+        in a sharing plan): names are a directory. Seeing its page and people stays as granted."""
+        return ALL if action == "name" else None
 
 
 class OrganisationUserObjectPermission(UserObjectPermissionBase):

@@ -178,3 +178,14 @@ def test_restrict_costs_one_query(django_assert_num_queries, people):
     list(Organisation.objects.restrict(people.bob, "view"))
     with django_assert_num_queries(1):
         list(Membership.objects.restrict(people.bob, "view").select_related("user"))
+
+
+def test_anyone_signed_in_may_name_any_organisation_but_not_open_it(people):
+    from django.contrib.auth.models import AnonymousUser
+
+    everyone = set(Organisation.objects.values_list("pk", flat=True))
+    assert set(Organisation.objects.restrict(people.dave, "name").values_list("pk", flat=True)) == (
+        everyone
+    )
+    assert not Organisation.objects.restrict(people.dave, "view").exists()
+    assert not Organisation.objects.restrict(AnonymousUser(), "name").exists()
