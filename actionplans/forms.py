@@ -122,7 +122,28 @@ class FocalPointForm(RestrictedFormMixin, forms.ModelForm):
 
     def save(self, commit=True):
         self.instance.plan = self.plan
+        if "email" in self.changed_data:
+            # A new address is a new claim: an account unlinked for the old one may match it.
+            self.instance.unlinked_user = None
         return super().save(commit)
+
+
+class FocalPointUnlinkForm(RestrictedFormMixin, forms.ModelForm):
+    """Undo the link between a focal point and an account; that account is never linked again
+    to this person by e-mail (the coordinator's word beats the address)."""
+
+    class Meta:
+        model = FocalPoint
+        fields = []
+
+    def save(self, commit=True):
+        focal_point = self.instance
+        focal_point.unlinked_user = focal_point.user
+        focal_point.user = None
+        focal_point.linked_at = None
+        if commit:
+            focal_point.save(update_fields=["user", "unlinked_user", "linked_at"])
+        return focal_point
 
 
 class ActionPointForm(RestrictedFormMixin, forms.ModelForm):

@@ -211,8 +211,9 @@ class Challenge(RestrictedModel):
 class FocalPoint(RestrictedModel):
     """A person named as responsible for action points, with or without an account.
 
-    Workshops type names ("Fanette"); when that person has or gets an account with the same
-    e-mail address, ``user`` is set once and the name is never typed again.
+    Workshops type names ("Fanette"); when that person has or gets an account whose *confirmed*
+    e-mail address is the one typed here, ``user`` is set once and the name is never typed again.
+    The plan's coordinators see who was linked and when, and can undo a wrong link.
     """
 
     plan = models.ForeignKey(
@@ -238,6 +239,16 @@ class FocalPoint(RestrictedModel):
         blank=True,
         related_name="focal_points",
         verbose_name=_("account"),
+    )
+    linked_at = models.DateTimeField(_("linked"), null=True, blank=True)
+    # An account a coordinator unlinked from this person: never linked to it again by e-mail.
+    unlinked_user = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("account unlinked by a coordinator"),
     )
 
     permission_inherits = (Inherit("plan", INSIDE_THE_PLAN),)

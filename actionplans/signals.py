@@ -9,6 +9,7 @@ effect on the next request.
 from django.contrib.auth import get_user_model
 from django.db.models.signals import m2m_changed, post_delete, post_save, pre_save
 from django.dispatch import receiver
+from django.utils import timezone
 
 from pim.permissions import drop_role_groups, role_group, sync_role_grants
 
@@ -73,22 +74,38 @@ def follow_members(sender, instance, action, reverse, pk_set, **kwargs):
 
 @receiver(pre_save, sender=FocalPoint)
 def link_focal_point_to_account(sender, instance, raw=False, **kwargs):
-    """A focal point typed with an e-mail address that already has an account is linked."""
+    """A focal point typed with the confirmed e-mail address of an account is linked to it.
+
+    ``User.email`` only ever holds an address its owner proved (see pim/email_change.py), so
+    typing an address here never hands the person's action points to whoever claims it.
+    """
     if raw or instance.user_id or not instance.email:
         return
-    instance.user = get_user_model().objects.filter(email__iexact=instance.email).first()
+    accounts = get_user_model().objects.filter(email__iexact=instance.email)
+    if instance.unlinked_user_id:
+        accounts = accounts.exclude(pk=instance.unlinked_user_id)
+    instance.user = accounts.first()
+    if instance.user is not None:
+        instance.linked_at = timezone.now()
 
 
 @receiver(post_save, sender=get_user_model())
 def link_account_to_focal_points(sender, instance, raw=False, **kwargs):
-    """A new account (or a newly given address) takes over the focal points typed for it, once."""
+    """An account whose confirmed address is new takes over the focal points typed for it, once.
+
+    Never one a coordinator unlinked from this account, and never twice in one plan.
+    """
     update_fields = kwargs.get("update_fields")
     if raw or not instance.email or (update_fields is not None and "email" not in update_fields):
         return  # e.g. a sign-in saving last_login: nothing to link, no query
-    for focal_point in FocalPoint.objects.filter(user__isnull=True, email__iexact=instance.email):
+    waiting = FocalPoint.objects.filter(user__isnull=True, email__iexact=instance.email).exclude(
+        unlinked_user=instance
+    )
+    for focal_point in waiting:
         if not FocalPoint.objects.filter(plan=focal_point.plan_id, user=instance).exists():
             focal_point.user = instance
-            focal_point.save(update_fields=["user"])
+            focal_point.linked_at = timezone.now()
+            focal_point.save(update_fields=["user", "linked_at"])
 
 
 @receiver(post_save, sender=Challenge)

@@ -2,7 +2,7 @@
 
 from django.urls import path
 
-from .views import action_points, exchange, plans
+from .views import action_points, exchange, people, plans
 
 app_name = "actionplans"
 
@@ -27,6 +27,11 @@ urlpatterns = [
         name="focalpoint_add",
     ),
     path("people/<int:pk>/edit/", plans.FocalPointEditView.as_view(), name="focalpoint_edit"),
+    path(
+        "people/<int:pk>/unlink/",
+        people.FocalPointUnlinkView.as_view(),
+        name="focalpoint_unlink",
+    ),
     path("groups/<int:pk>/", plans.WorkingGroupDetailView.as_view(), name="workinggroup_detail"),
     path("groups/<int:pk>/edit/", plans.WorkingGroupEditView.as_view(), name="workinggroup_edit"),
     path(

@@ -1,9 +1,26 @@
-"""System checks that keep the permission declarations honest at start-up."""
+"""System checks: the permission declarations are honest, and no published secret runs."""
 
 from django.apps import apps
+from django.conf import settings
 from django.core import checks
 
 from .permissions import _parent_model, codename, grant_tables, is_guarded
+from .secret_key import secret_key_problem
+
+
+@checks.register(checks.Tags.security, deploy=True)
+def check_secret_key(app_configs, **kwargs):
+    """``check --deploy`` refuses a published or placeholder key, as start-up does."""
+    problem = secret_key_problem(settings.SECRET_KEY)
+    if problem is None:
+        return []
+    return [
+        checks.Error(
+            problem,
+            hint="Set SECRET_KEY to 50+ random characters (see .env.example).",
+            id="pim.E010",
+        )
+    ]
 
 
 @checks.register(checks.Tags.security)

@@ -33,12 +33,16 @@ class OrganisationForm(RestrictedFormMixin, forms.ModelForm):
 
 
 class AddMemberForm(RestrictedFormMixin, forms.Form):
-    """Add a person by e-mail: an existing account joins at once, anyone else is invited."""
+    """Add a person by e-mail: the address always receives an invitation, which its owner
+    accepts with their account or by creating one."""
 
     email = forms.EmailField(
         label=_("E-mail address"),
         max_length=254,
-        help_text=_("If this person has no account yet, they receive an invitation link."),
+        help_text=_(
+            "The person receives an invitation link at this address and joins when they accept "
+            "it, with their account or a new one."
+        ),
     )
     role = forms.ChoiceField(
         label=_("Role"), choices=Membership.Role.choices, initial=Membership.Role.MEMBER
@@ -63,12 +67,38 @@ class InvitationSignUpForm(UserCreationForm):
 
 
 class ProfileForm(RestrictedFormMixin, forms.ModelForm):
+    """One's own details. The e-mail address is not saved here: a new one must be confirmed
+    (pim/email_change.py), so this form only reports what was asked for."""
+
+    email = forms.EmailField(
+        label=_("E-mail address"),
+        max_length=254,
+        required=False,
+        help_text=_(
+            "A new address is used once you open the confirmation link we send to it. "
+            "Until then your current address stays."
+        ),
+    )
+
     class Meta:
         model = User
-        fields = ["first_name", "last_name", "email", "language", "deadline_reminders"]
+        fields = ["first_name", "last_name", "language", "deadline_reminders"]
+
+    field_order = ["first_name", "last_name", "email", "language", "deadline_reminders"]
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["email"].initial = self.instance.email
 
     def clean_email(self):
-        email = self.cleaned_data["email"].strip()
-        if email and User.objects.filter(email__iexact=email).exclude(pk=self.instance.pk).exists():
-            raise forms.ValidationError(_("Another account already uses this e-mail address."))
+        # Whether another account uses the address is not said here (that would tell anyone
+        # which addresses have accounts); the confirmation link settles it.
+        return self.cleaned_data["email"].strip()
+
+    @property
+    def new_email(self) -> str | None:
+        """The address asked for, when it differs from the current one (else None)."""
+        email = self.cleaned_data.get("email", "")
+        if email.lower() == (self.instance.email or "").lower():
+            return None
         return email

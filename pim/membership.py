@@ -43,7 +43,21 @@ def _other_admins(membership: Membership) -> bool:
 
 
 def find_user_by_email(email: str) -> User | None:
+    """The account whose *confirmed* address this is (``User.email`` is only ever confirmed)."""
     return User.objects.filter(email__iexact=email.strip()).first()
+
+
+def _reread(membership: Membership) -> Membership:
+    """The membership as it is now, under the organisation's lock: another admin may have
+    removed it between the page being read and this change."""
+    current = Membership.objects.filter(pk=membership.pk).first()
+    if current is None:
+        raise MembershipError(
+            _("%(person)s is no longer a member of %(organisation)s.")
+            % {"person": membership.user.display_name, "organisation": membership.organisation.name}
+        )
+    membership.role = current.role
+    return membership
 
 
 @transaction.atomic
@@ -60,7 +74,7 @@ def add_member(organisation: Organisation, user: User, role: str) -> Membership:
 @transaction.atomic
 def change_role(membership: Membership, role: str) -> Membership:
     _lock(membership.organisation)
-    membership.refresh_from_db()
+    _reread(membership)
     if (
         membership.role == Membership.Role.ADMIN
         and role != Membership.Role.ADMIN
@@ -78,7 +92,7 @@ def change_role(membership: Membership, role: str) -> Membership:
 @transaction.atomic
 def remove_member(membership: Membership) -> None:
     _lock(membership.organisation)
-    membership.refresh_from_db()
+    _reread(membership)
     if membership.role == Membership.Role.ADMIN and not _other_admins(membership):
         raise MembershipError(
             _("%(person)s is the last admin of %(organisation)s and cannot be removed.")
@@ -161,8 +175,8 @@ def revoke(invitation: Invitation) -> None:
 @transaction.atomic
 def accept(invitation: Invitation, user: User) -> Membership:
     """Turn a pending invitation into a membership of ``user``."""
-    invitation = Invitation.objects.select_for_update().get(pk=invitation.pk)
-    if not invitation.is_pending:
+    invitation = Invitation.objects.select_for_update().filter(pk=invitation.pk).first()
+    if invitation is None or not invitation.is_pending:
         raise MembershipError(_("This invitation is no longer valid."))
     _lock(invitation.organisation)
     membership, _created = Membership.objects.get_or_create(

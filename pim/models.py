@@ -47,7 +47,11 @@ class RestrictedUserManager(UserManager.from_queryset(RestrictedQuerySet)):
 class User(AbstractUser):
     """A person who signs in: a coordinator, an IMO, a focal point, an organisation admin."""
 
+    # Always an address its owner has proven (a confirmation link, an invitation link, or a site
+    # admin's entry): accounts, focal points and memberships are linked by it.
     email = models.EmailField(_("e-mail address"), blank=True)
+    # An address the person asked for and has not confirmed yet. It grants and links nothing.
+    pending_email = models.EmailField(_("new e-mail address awaiting confirmation"), blank=True)
     language = models.CharField(
         _("language"),
         max_length=8,

@@ -72,7 +72,13 @@ class OrganisationEditView(ObjectEditView):
 
 
 class MemberAddView(ObjectFormView):
-    """Add an existing account by e-mail, or invite the address when no account has it."""
+    """Add a person by e-mail: the address always gets an invitation.
+
+    The owner of the address accepts it with the account that confirmed that address, or by
+    creating one. Joining at once whoever's account lists the address would hand the membership
+    (and the role, admin included) to anyone who typed it first; and answering differently for
+    known addresses would tell an admin which addresses have accounts.
+    """
 
     model = Organisation
     action = "manage_members"
@@ -82,25 +88,30 @@ class MemberAddView(ObjectFormView):
     def form_valid(self, form):
         organisation = self.object
         email, role = form.cleaned_data["email"], form.cleaned_data["role"]
-        person = service.find_user_by_email(email)
+        # The admin sees their own members' addresses on the organisation page anyway.
+        member = (
+            Membership.objects.restrict(self.request.user, "view")
+            .filter(organisation=organisation, user__email__iexact=email)
+            .select_related("user")
+            .first()
+        )
+        if member is not None:
+            form.add_error(
+                "email",
+                _("%(person)s is already a member of %(organisation)s.")
+                % {"person": member.user.display_name, "organisation": organisation.name},
+            )
+            return self.form_invalid(form)
         try:
-            if person is not None:
-                service.add_member(organisation, person, role)
-                messages.success(
-                    self.request,
-                    _("%(person)s is now a member of %(organisation)s.")
-                    % {"person": person.display_name, "organisation": organisation.name},
-                )
-            else:
-                service.invite(organisation, email, role, invited_by=self.request.user)
-                messages.success(
-                    self.request,
-                    _("No account uses %(email)s yet: an invitation has been sent.")
-                    % {"email": email},
-                )
+            service.invite(organisation, email, role, invited_by=self.request.user)
         except service.MembershipError as error:
             form.add_error(None, error)
             return self.form_invalid(form)
+        messages.success(
+            self.request,
+            _("An invitation to join %(organisation)s has been sent to %(email)s.")
+            % {"organisation": organisation.name, "email": email},
+        )
         return self.redirect_to_object()
 
 
@@ -220,20 +231,33 @@ class InvitationAcceptView(View):
     def post(self, request, token):
         situation = self.situation()
         if situation == "join":
-            service.accept(self.invitation, request.user)
+            try:
+                service.accept(self.invitation, request.user)
+            except service.MembershipError:
+                return self.gone()
             return self.joined(request.user)
         if situation != "sign_up":
             return self.render_page(status=400)
         form = InvitationSignUpForm(request.POST)
         if not form.is_valid():
             return self.render_page(form, status=400)
-        with transaction.atomic():
-            user = form.save(commit=False)
-            user.email = self.invitation.email
-            user.save()
-            service.accept(self.invitation, user)
+        try:
+            with transaction.atomic():
+                user = form.save(commit=False)
+                # The link reached this address, which proves it: the account starts with it.
+                user.email = self.invitation.email
+                user.save()
+                service.accept(self.invitation, user)
+        except service.MembershipError:
+            return self.gone()  # withdrawn or used while the form was being filled in
         login(request, user, backend="django.contrib.auth.backends.ModelBackend")
         return self.joined(user)
+
+    def gone(self):
+        invitation = Invitation.objects.filter(pk=self.invitation.pk).first() or self.invitation
+        return render(
+            self.request, "pim/invitation_invalid.html", {"invitation": invitation}, status=410
+        )
 
     def joined(self, user):
         messages.success(

@@ -15,6 +15,8 @@ from celery.schedules import crontab
 from django.core.exceptions import ImproperlyConfigured
 from django.utils.translation import gettext_lazy as _
 
+from pim.secret_key import secret_key_problem
+
 BASE_DIR = Path(__file__).resolve().parent.parent
 
 _TRUE = {"1", "true", "yes", "on"}
@@ -59,11 +61,13 @@ SECRET_KEY = env("SECRET_KEY") or _DEV_SECRET_KEY
 ALLOWED_HOSTS = env_list("ALLOWED_HOSTS", "127.0.0.1,localhost,[::1]" if DEBUG else "")
 
 if not DEBUG:
-    # Fail loudly rather than run a public site with a known key or an open Host header.
-    if SECRET_KEY == _DEV_SECRET_KEY or SECRET_KEY.startswith("django-insecure"):
-        raise ImproperlyConfigured("SECRET_KEY must be set to a real secret when DEBUG is off.")
-    if len(SECRET_KEY) < 50 or len(set(SECRET_KEY)) < 5:
-        raise ImproperlyConfigured("SECRET_KEY must be at least 50 characters of real randomness.")
+    # Fail loudly rather than run a public site with a known key (the development one, the
+    # .env.example placeholder, anything that reads like one) or an open Host header.
+    if problem := secret_key_problem(env("SECRET_KEY")):
+        raise ImproperlyConfigured(
+            f"{problem} Set a real secret when DEBUG is off, e.g. the output of "
+            '`python -c "import secrets; print(secrets.token_urlsafe(50))"`.'
+        )
     if not ALLOWED_HOSTS:
         raise ImproperlyConfigured(
             "ALLOWED_HOSTS must list this site's host names when DEBUG is off."
@@ -163,12 +167,27 @@ LOGIN_REDIRECT_URL = "pim:home"
 LOGOUT_REDIRECT_URL = "login"
 PASSWORD_RESET_TIMEOUT = env_int("PASSWORD_RESET_TIMEOUT_HOURS", 24) * 3600
 INVITATION_VALID_DAYS = env_int("INVITATION_VALID_DAYS", 7)
+# A new e-mail address is used once its owner opens the link sent to it (pim/email_change.py).
+EMAIL_CONFIRM_VALID_DAYS = env_int("EMAIL_CONFIRM_VALID_DAYS", 3)
+EMAIL_CONFIRM_PER_HOUR = env_int("EMAIL_CONFIRM_PER_HOUR", 5)
+# Password-reset e-mails: requests per client address and per e-mail address, each an hour.
+PASSWORD_RESET_PER_CLIENT_PER_HOUR = env_int("PASSWORD_RESET_PER_CLIENT_PER_HOUR", 10)
+PASSWORD_RESET_PER_ADDRESS_PER_HOUR = env_int("PASSWORD_RESET_PER_ADDRESS_PER_HOUR", 3)
 
-# Repeated failed sign-ins lock that username from that address for a while, never forever.
+# How many proxies in front of the app append to X-Forwarded-For (0: none, trust REMOTE_ADDR).
+# Lockouts and throttles count the client address the nearest proxies report (client_address.py).
+TRUSTED_PROXY_COUNT = env_int("TRUSTED_PROXY_COUNT", 0)
+
+# Repeated failed sign-ins lock that username from that address for a while, never forever; many
+# failures from one address across accounts (password spraying) lock the address. The victim of
+# someone else's guesses still signs in from their own address (pim/signin_lockout.py).
 AXES_ENABLED = env_bool("AXES_ENABLED", True)
 AXES_FAILURE_LIMIT = env_int("AXES_FAILURE_LIMIT", 5)
+AXES_ADDRESS_FAILURE_LIMIT = env_int("AXES_ADDRESS_FAILURE_LIMIT", 20)
 AXES_COOLOFF_TIME = timedelta(minutes=env_int("AXES_COOLOFF_MINUTES", 15))
-AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
+AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"], "ip_address"]
+AXES_HANDLER = "pim.signin_lockout.SignInLockoutHandler"
+AXES_CLIENT_IP_CALLABLE = "pim.client_address.client_address"
 AXES_RESET_ON_SUCCESS = True
 AXES_LOCKOUT_TEMPLATE = "registration/locked_out.html"
 AXES_VERBOSE = False

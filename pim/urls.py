@@ -12,6 +12,11 @@ app_patterns = (
         path("", account_views.HomeView.as_view(), name="home"),
         path("profile/", account_views.ProfileEditView.as_view(), name="profile"),
         path(
+            "profile/email/<str:token>/",
+            account_views.EmailConfirmView.as_view(),
+            name="email_confirm",
+        ),
+        path(
             "organisations/",
             organisation_views.OrganisationListView.as_view(),
             name="organisation_list",
@@ -65,7 +70,7 @@ account_patterns = [
         auth_views.PasswordChangeDoneView.as_view(),
         name="password_change_done",
     ),
-    path("password/reset/", auth_views.PasswordResetView.as_view(), name="password_reset"),
+    path("password/reset/", account_views.PasswordResetView.as_view(), name="password_reset"),
     path(
         "password/reset/sent/",
         auth_views.PasswordResetDoneView.as_view(),

@@ -91,3 +91,14 @@ def english_to_start_with():
     translation.activate(settings.LANGUAGE_CODE)
     yield
     translation.activate(settings.LANGUAGE_CODE)
+
+
+@pytest.fixture(autouse=True)
+def fresh_throttles(monkeypatch):
+    """Throttle counters live in the shared cache (Redis in CI), which outlives a test: give each
+    test counters of its own, so one test's requests never count against another's."""
+    import uuid
+
+    from pim import throttle
+
+    monkeypatch.setattr(throttle, "PREFIX", f"throttle-test-{uuid.uuid4().hex}")

@@ -7,7 +7,10 @@ are transactional (marker, and ``transactional_db`` listed before ``people``, wh
 
 from __future__ import annotations
 
+import re
+
 import pytest
+from django.core import mail
 from playwright.sync_api import Page, expect
 
 from tests.browser.pages import sign_in
@@ -24,7 +27,7 @@ def switch_language(page: Page, code: str) -> None:
     switcher.get_by_role("button").click()
 
 
-def test_an_admin_adds_a_member_and_sees_them_listed(
+def test_an_admin_invites_a_person_who_accepts_with_their_account(
     page: Page, live_server, transactional_db, people
 ):
     org_url = f"{live_server.url}/organisations/{people.org_a.pk}/"
@@ -43,13 +46,28 @@ def test_an_admin_adds_a_member_and_sees_them_listed(
     page.get_by_label("Role").select_option("member")
     page.get_by_role("button", name="Add", exact=True).click()
 
+    # The same answer whether or not an account uses the address: an invitation, no name.
     expect(page).to_have_url(org_url)
     expect(page.get_by_role("status")).to_contain_text(
-        "Erin Egret is now a member of Aleppo Relief."
+        "An invitation to join Aleppo Relief has been sent to erin@example.org."
+    )
+    expect(page.locator("body")).not_to_contain_text("Erin Egret")
+
+    # Erin opens the link from her mail, signs in with her account and accepts.
+    link = re.search(r"http://\S+/invitations/\S+/", mail.outbox[-1].body).group(0)
+    page.context.clear_cookies()
+    page.goto(link.replace("http://127.0.0.1:8000", live_server.url))
+    expect(page.locator("main")).to_contain_text("An account already uses this e-mail address.")
+    sign_in(page, live_server, "erin", "Erin Egret")
+    page.goto(link.replace("http://127.0.0.1:8000", live_server.url))
+    page.get_by_role("button", name="Accept the invitation").click()
+
+    expect(page).to_have_url(org_url)
+    expect(page.get_by_role("status")).to_contain_text(
+        "Welcome! You are now a member of Aleppo Relief."
     )
     erin_row = page.locator("#members tbody tr", has_text="Erin Egret")
     expect(erin_row).to_have_count(1)
-    expect(erin_row).to_contain_text("erin@example.org")
     expect(erin_row).to_contain_text("Member")
 
 

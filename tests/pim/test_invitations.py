@@ -28,7 +28,7 @@ def link_in(message) -> str:
 def test_an_unknown_address_gets_an_invitation_email(people):
     response = invite(people)
     assert (
-        "No account uses newcomer@example.org yet: an invitation has been sent."
+        "An invitation to join Aleppo Relief has been sent to newcomer@example.org."
         in response.content.decode()
     )
     assert len(mail.outbox) == 1

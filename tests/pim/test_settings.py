@@ -43,9 +43,15 @@ def test_deployment_checks_pass_with_zero_warnings_in_production():
 @pytest.mark.parametrize(
     ("change", "message"),
     [
-        ({"SECRET_KEY": ""}, "SECRET_KEY must be set to a real secret"),
-        ({"SECRET_KEY": "django-insecure-" + "x" * 60}, "SECRET_KEY must be set to a real secret"),
+        ({"SECRET_KEY": ""}, "SECRET_KEY is empty."),
+        ({"SECRET_KEY": "django-insecure-" + "x" * 60}, "SECRET_KEY is a placeholder"),
         ({"SECRET_KEY": "too-short"}, "SECRET_KEY must be at least 50 characters"),
+        ({"SECRET_KEY": "a" * 60}, "SECRET_KEY must be at least 50 characters of real randomness"),
+        (
+            {"SECRET_KEY": "change-me-to-50-or-more-random-characters-see-the-comment-above"},
+            "SECRET_KEY is a placeholder",
+        ),
+        ({"SECRET_KEY": "Replace-Me-" + secrets.token_urlsafe(50)}, "SECRET_KEY is a placeholder"),
         ({"ALLOWED_HOSTS": ""}, "ALLOWED_HOSTS must list this site's host names"),
         ({"DEBUG": "perhaps"}, "DEBUG must be true or false"),
         ({"EMAIL_PORT": "twenty-five"}, "EMAIL_PORT must be a whole number"),
@@ -56,6 +62,28 @@ def test_production_refuses_to_start_with_unsafe_settings(change, message):
     result = manage("check", **env)
     assert result.returncode != 0
     assert message in result.stderr
+
+
+def test_the_example_environment_does_not_start_until_a_secret_is_set():
+    """Copying .env.example and forgetting the key must not run with a published one."""
+    import re
+
+    example = (ROOT / ".env.example").read_text()
+    values = dict(re.findall(r"^([A-Z_]+)=(.*)$", example, re.M))
+    assert values["SECRET_KEY"] == ""
+    env = {**PRODUCTION, "SECRET_KEY": values["SECRET_KEY"]}
+    for command in (["check"], ["check", "--deploy"]):
+        result = manage(*command, **{k: v for k, v in env.items() if v})
+        assert result.returncode != 0
+        assert "SECRET_KEY is empty." in result.stderr
+
+
+def test_deploy_check_names_a_placeholder_key_even_in_debug_mode():
+    """``check --deploy`` on a DEBUG deployment still flags a key that reads like a placeholder."""
+    key = "please-change-me-" + secrets.token_urlsafe(50)
+    result = manage("check", "--deploy", DEBUG="true", SECRET_KEY=key, DATABASE_URL="sqlite://")
+    assert result.returncode != 0
+    assert "pim.E010" in result.stdout + result.stderr
 
 
 def test_the_embedded_default_needs_nothing_set():
