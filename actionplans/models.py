@@ -22,7 +22,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from guardian.models import GroupObjectPermissionBase, UserObjectPermissionBase
 
-from pim.models import PEOPLE_RULES, Organisation, RestrictedModel
+from pim.models import Organisation, RestrictedModel
 from pim.permissions import Inherit, RestrictedQuerySet
 from pim.vocabulary import ImStage, MatrixCategory, Principle, TagsField
 
@@ -548,9 +548,6 @@ def people_in_my_plans(user):
         | Q(pk__in=groups.values("team_leader"))
         | Q(pk__in=Membership.objects.filter(organisation__in=participants).values("user"))
     )
-
-
-PEOPLE_RULES.append(people_in_my_plans)
 
 
 # --- Spreadsheets in and out -------------------------------------------------------------------

@@ -3,6 +3,7 @@
 from celery import shared_task
 
 from . import reminders
+from .exchange import jobs
 
 
 @shared_task
@@ -18,8 +19,6 @@ def send_deadline_reminders() -> int:
 @shared_task(acks_late=True)
 def run_export_job(job_id: int) -> None:
     """Write one export job's file (a job handed over twice is written once)."""
-    from .exchange import jobs
-
     jobs.run(job_id)
 
 
@@ -30,6 +29,4 @@ def sweep_export_jobs() -> dict:
     Run every minute by beat: an export asked for while the broker was down starts within a
     minute of the broker coming back.
     """
-    from .exchange import jobs
-
     return jobs.sweep()

@@ -25,7 +25,7 @@ from django.utils.translation import gettext_lazy as _
 
 from consent.models import ConsentFormVersion
 from consent.vocabulary import Sensitivity
-from pim.models import PEOPLE_RULES, Organisation, RestrictedModel
+from pim.models import Organisation, RestrictedModel
 from pim.permissions import Inherit
 from pim.vocabulary import MatrixCategory, TagsField
 
@@ -344,6 +344,3 @@ def stewards_see_everyone(user):
     if user.has_perm("datasharing.change_agreement") and not user.is_superuser:
         return Q(is_active=True)
     return None
-
-
-PEOPLE_RULES.append(stewards_see_everyone)

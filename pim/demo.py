@@ -2,7 +2,8 @@
 
 Their action plans (the seed's "PIM Lebanon Action Plan" and what shows who sees what) are in
 actionplans/demo.py, their consent forms in consent/demo.py and the data-sharing registry in
-datasharing/demo.py, loaded in the same transaction.
+datasharing/demo.py: each app names its loader as ``demo_loader`` on its AppConfig, and they run
+in the same transaction.
 
 The seed names the people (Jad, Rana, Omar, Maria, Fred, Fanette) and says 30 participants came
 from 10 organisations (UN agencies, international NGOs and one national NGO), without naming them.
@@ -14,11 +15,9 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from django.apps import apps
 from django.db import transaction
-
-from actionplans import demo as actionplans_demo
-from consent import demo as consent_demo
-from datasharing import demo as datasharing_demo
+from django.utils.module_loading import import_string
 
 from .models import Membership, Organisation, User
 
@@ -144,7 +143,10 @@ def load() -> list[Login]:
             organisation=by_acronym[acronym],
             defaults={"role": role},
         )
-    actionplans_demo.load(by_acronym, users)
-    consent_demo.load(by_acronym, users)
-    datasharing_demo.load(by_acronym, users)
+    # Each app adds its part (plans, consent forms, agreements), in INSTALLED_APPS order: the
+    # core knows none of them, they each name a loader on their AppConfig.
+    for config in apps.get_app_configs():
+        loader = getattr(config, "demo_loader", None)
+        if loader:
+            import_string(loader)(by_acronym, users)
     return logins

@@ -35,9 +35,15 @@ class RestrictedModel(models.Model):
         abstract = True
 
 
-# Other apps add who else a person sees (e.g. the people of the plans they work on): each rule
-# takes the viewing user and returns a Q over User, or None.
+# Other apps add who else a person sees (e.g. the people of the plans they work on), from their
+# AppConfig.ready(): each rule takes the viewing user and returns a Q over User, or None.
 PEOPLE_RULES: list = []
+
+
+def register_people_rule(rule) -> None:
+    """Let ``rule(user)`` widen which people ``user`` sees (called once, from an app's ready())."""
+    if rule not in PEOPLE_RULES:
+        PEOPLE_RULES.append(rule)
 
 
 class RestrictedUserManager(UserManager.from_queryset(RestrictedQuerySet)):

@@ -25,8 +25,12 @@ from django.db.models import Q
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
+from pim.celery import app as celery_app
+
 from ..models import ExportJob, SpreadsheetImport
 from . import export
+
+RUN_TASK = "actionplans.tasks.run_export_job"
 
 logger = logging.getLogger(__name__)
 
@@ -78,13 +82,12 @@ def dispatch(job_id: int) -> bool:
     The connection gives up at its first failure: a page asking for an export during a broker
     outage answers at once ("queued") instead of holding a web worker through retries.
     """
-    from ..tasks import run_export_job
-
+    # Sent by name: the task module imports this one, never the other way round.
     try:
-        with run_export_job.app.connection_for_write(
-            transport_options={"max_retries": 0}
-        ) as connection:
-            run_export_job.apply_async((job_id,), retry=False, connection=connection)
+        with celery_app.connection_for_write(transport_options={"max_retries": 0}) as connection:
+            celery_app.signature(RUN_TASK).apply_async(
+                (job_id,), retry=False, connection=connection
+            )
     except Exception:  # the broker is down or unreachable: the sweep will try again
         logger.warning("Export job %s stays queued: the broker did not take it", job_id)
         return False

@@ -391,7 +391,7 @@ def test_a_job_the_broker_refuses_stays_queued_and_one_it_takes_is_marked(
     monkeypatch.setattr(run_export_job, "apply_async", lambda *a, **kw: sent.append((a, kw)))
     assert jobs.dispatch(job.pk) is True
     [(args, kwargs)] = sent
-    assert args == ((job.pk,),)
+    assert args[0] == (job.pk,)  # sent by name: (args, kwargs)
     assert kwargs["retry"] is False and kwargs["connection"] is not None
     job.refresh_from_db()
     assert job.status == Status.QUEUED and job.dispatched_at is not None
