@@ -46,7 +46,10 @@ def imported(name: str, path: Path, known: dict[str, Path]) -> set[str]:
             if node.level:
                 parts = package.split(".")[: len(package.split(".")) - node.level + 1]
                 base = ".".join([*parts, base] if base else parts)
-            candidates = [f"{base}.{alias.name}" for alias in node.names] + [base]
+            # "from package import module" depends on that module (a package's own __init__
+            # is imported before any of its modules anyway); "from module import name" on it.
+            submodules = [f"{base}.{alias.name}" for alias in node.names]
+            candidates = [m for m in submodules if m in known] or [base]
         else:
             continue
         for candidate in candidates:

@@ -3,7 +3,7 @@
 - Export: ``export.write()`` on the same queryset users get (restrict() and the list's default
   order) against a floor that streams the same columns from one hand-written SQL query (a
   server-side cursor) straight into xlsxwriter's constant-memory mode.
-- Import: ``plan_import()`` (the preview) and ``apply_import()`` (the confirmed write, which
+- Import: ``preview_import()`` (the preview) and ``apply_import()`` (the confirmed write, which
   reads and plans again under lock) of 10,000 new rows, against a floor that reads the same file
   with python-calamine and bulk_creates the action points. Writes are rolled back after each run.
 
@@ -29,7 +29,7 @@ from django.db import connection, connections, transaction
 from ..deadlines import parse_deadline
 from ..models import ActionPlan, ActionPoint, Challenge, FocalPoint, WorkingGroup
 from . import export
-from .importer import apply_import, plan_import
+from .importing import apply_import, preview_import
 from .reading import dump_sheets, load_sheets, read_table
 
 EXPORT_RATIO = 1.2
@@ -265,7 +265,7 @@ def ours_preview(user, plan, data: bytes) -> tuple[int, int]:
     with Queries() as queries:
         sheets = _read(data)
         dump_sheets(sheets)
-        result = plan_import(sheets, user, plan)
+        result = preview_import(sheets, user, plan)
     assert not result.blocked, result.problems[:3]
     return result.counts["create"], len(queries)
 
@@ -322,8 +322,8 @@ def measure_import(coordinator, repeat: int, log=print) -> list[dict]:
     small = import_workbook(IMPORT_ROWS // 10, people)
     # What the person confirmed, from the preview (a request of its own, not timed here).
     kept, small_kept = dump_sheets(_read(data)), dump_sheets(_read(small))
-    digest = plan_import(load_sheets(kept), coordinator, plan).digest()
-    small_digest = plan_import(load_sheets(small_kept), coordinator, plan).digest()
+    digest = preview_import(load_sheets(kept), coordinator, plan).digest()
+    small_digest = preview_import(load_sheets(small_kept), coordinator, plan).digest()
     runs = {"preview": [], "apply": [], "floor": []}
     for attempt in range(repeat + 1):
         timings = {

@@ -8,7 +8,7 @@ any of the site's languages, and cleans cells with these widgets.
 What we do not use from django-import-export is its row-by-row machinery: ``export()`` builds the
 whole file in memory (about 450 MiB for 100k rows) and escapes formulae by turning numbers into
 text, and ``import_data()`` asks the database once per row per foreign key. The exporter
-(``export.py``) and the importer (``importer.py``) do those parts in batches.
+(``export.py``) and the importer (``importing/``) do those parts in batches.
 """
 
 from __future__ import annotations

@@ -14,7 +14,7 @@ The seed's table, as typed after the Lebanon workshop::
 
 The header need not be on the first row; blank rows and merged cells are normal; one cell may
 hold several action points as "- " lines; a focal point may read "Fanette (Fred can advise)".
-Functions here only read text; ``importer.py`` decides what it means for the database.
+Functions here only read text; ``importing/`` decides what it means for the database.
 """
 
 from __future__ import annotations

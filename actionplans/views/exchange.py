@@ -30,7 +30,7 @@ from django.views.generic import FormView
 from pim.views import ObjectDetailView, ObjectListView, ParentMixin, RestrictedViewMixin
 
 from ..exchange import export, jobs
-from ..exchange.importer import ImportChanged, UnknownLayout, apply_import, plan_import
+from ..exchange.importing import ImportChanged, UnknownLayout, apply_import, preview_import
 from ..exchange.reading import UnreadableFile, dump_sheets, load_sheets, read_table
 from ..models import ActionPlan, ActionPoint, ExportJob, SpreadsheetImport, WorkingGroup
 from ..services import describe
@@ -208,7 +208,7 @@ class ImportUploadView(ParentMixin, RestrictedViewMixin, FormView):
     def form_valid(self, form):
         plan, group = self.scope()
         try:
-            plan_import(form.sheets, self.request.user, plan, group)
+            preview_import(form.sheets, self.request.user, plan, group)
         except UnknownLayout as error:
             form.add_error("file", str(error.message))
             return self.form_invalid(form)
@@ -259,7 +259,7 @@ class ImportPreviewView(ObjectDetailView):
         if record.status == SpreadsheetImport.Status.PREVIEWED and "result" not in kwargs:
             sheets = self.read(record)
             kwargs["result"] = (
-                plan_import(sheets, self.request.user, plan, group) if sheets else None
+                preview_import(sheets, self.request.user, plan, group) if sheets else None
             )
         result = kwargs.get("result")
         if result is not None:

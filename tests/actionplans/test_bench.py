@@ -10,7 +10,7 @@ from django.db import connection
 from actionplans import bench
 from actionplans.bench_pages import COLUMNS, measure
 from actionplans.exchange import bench as exchange_bench
-from actionplans.exchange.importer import plan_import
+from actionplans.exchange.importing import preview_import
 from actionplans.exchange.reading import dump_sheets, load_sheets
 from actionplans.models import ActionPlan, ActionPoint, WorkingGroup
 from pim.bench import table
@@ -100,7 +100,7 @@ def test_the_spreadsheet_benchmark_compares_like_with_like(tmp_path):
     plan, group, people = exchange_bench.import_target(coordinator)
     data = exchange_bench.import_workbook(50, people)
     kept = dump_sheets(exchange_bench._read(data))
-    digest = plan_import(load_sheets(kept), coordinator, plan).digest()
+    digest = preview_import(load_sheets(kept), coordinator, plan).digest()
     before = ActionPoint.objects.count()
     assert exchange_bench.ours_preview(coordinator, plan, data)[0] == 50
     assert exchange_bench.ours_apply(coordinator, plan, kept, digest)[0] == 50

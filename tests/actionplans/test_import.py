@@ -404,7 +404,7 @@ def test_queries_are_set_by_batches_not_rows(plan_people, stage):
     from django.db import connection
     from django.test.utils import CaptureQueriesContext
 
-    from actionplans.exchange.importer import apply_import, plan_import
+    from actionplans.exchange.importing import apply_import, preview_import
     from actionplans.exchange.reading import read_table
 
     def run(count):
@@ -413,10 +413,10 @@ def test_queries_are_set_by_batches_not_rows(plan_people, stage):
             io.BytesIO(data), max_bytes=10**7, max_rows=10**4, max_unpacked_bytes=10**8
         )
         group = plan_people.group1
-        digest = plan_import(sheets, plan_people.coco, plan_people.plan, group).digest()
+        digest = preview_import(sheets, plan_people.coco, plan_people.plan, group).digest()
         with CaptureQueriesContext(connection) as queries:
             if stage == "preview":
-                plan_import(sheets, plan_people.coco, plan_people.plan, group)
+                preview_import(sheets, plan_people.coco, plan_people.plan, group)
             else:
                 apply_import(sheets, plan_people.coco, plan_people.plan, group, digest)
         return len(queries)
