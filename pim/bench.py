@@ -58,7 +58,7 @@ def table(rows: list[dict], columns) -> str:
 def app_benches() -> dict[str, ModuleType]:
     """``{app label: its bench module}``, in INSTALLED_APPS order."""
     return {
-        config.label: import_module(config.bench_module)
+        config.label: import_module(getattr(config, "bench_module"))  # noqa: B009
         for config in apps.get_app_configs()
         if getattr(config, "bench_module", None)
     }

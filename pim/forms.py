@@ -63,7 +63,7 @@ class InvitationSignUpForm(UserCreationForm):
 
     class Meta(UserCreationForm.Meta):
         model = User
-        fields = ["username", "first_name", "last_name", "language"]
+        fields = ("username", "first_name", "last_name", "language")
 
 
 class ProfileForm(RestrictedFormMixin, forms.ModelForm):

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import logging
 import smtplib
+from datetime import timedelta
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
@@ -175,9 +176,10 @@ def revoke(invitation: Invitation) -> None:
 @transaction.atomic
 def accept(invitation: Invitation, user: User) -> Membership:
     """Turn a pending invitation into a membership of ``user``."""
-    invitation = Invitation.objects.select_for_update().filter(pk=invitation.pk).first()
-    if invitation is None or not invitation.is_pending:
+    current = Invitation.objects.select_for_update().filter(pk=invitation.pk).first()
+    if current is None or not current.is_pending:
         raise MembershipError(_("This invitation is no longer valid."))
+    invitation = current
     _lock(invitation.organisation)
     membership, _created = Membership.objects.get_or_create(
         organisation=invitation.organisation, user=user, defaults={"role": invitation.role}
@@ -189,7 +191,7 @@ def accept(invitation: Invitation, user: User) -> Membership:
 
 def purge_expired_invitations(older_than_days: int = 30) -> int:
     """Delete invitations that expired, unused, more than ``older_than_days`` ago."""
-    cutoff = timezone.now() - timezone.timedelta(days=older_than_days)
+    cutoff = timezone.now() - timedelta(days=older_than_days)
     deleted, _per_model = Invitation.objects.filter(
         accepted_at__isnull=True, expires_at__lt=cutoff
     ).delete()

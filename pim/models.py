@@ -5,6 +5,7 @@ from __future__ import annotations
 import hashlib
 import secrets
 from datetime import timedelta
+from typing import ClassVar
 
 from django.conf import settings
 from django.contrib.auth.models import AbstractUser, UserManager
@@ -46,7 +47,7 @@ def register_people_rule(rule) -> None:
         PEOPLE_RULES.append(rule)
 
 
-class RestrictedUserManager(UserManager.from_queryset(RestrictedQuerySet)):
+class RestrictedUserManager(UserManager.from_queryset(RestrictedQuerySet)):  # type: ignore[misc]
     pass
 
 
@@ -75,7 +76,7 @@ class User(AbstractUser):
         ),
     )
 
-    objects = RestrictedUserManager()
+    objects: ClassVar[RestrictedUserManager] = RestrictedUserManager()
 
     class Meta:
         verbose_name = _("user")
@@ -259,7 +260,7 @@ class Invitation(RestrictedModel):
     accepted_at = models.DateTimeField(_("accepted"), null=True, blank=True)
     revoked_at = models.DateTimeField(_("revoked"), null=True, blank=True)
 
-    objects = InvitationQuerySet.as_manager()
+    objects: ClassVar = InvitationQuerySet.as_manager()
 
     # Pending invitations (addresses of people without an account) are for admins' eyes only.
     permission_inherits = (

@@ -22,6 +22,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from functools import cache
+from typing import Any
 
 from django.contrib.auth import get_user_model
 from django.contrib.auth.models import Group, Permission
@@ -61,7 +62,7 @@ def codename(model: type[models.Model], action: str) -> str:
 
 
 @cache
-def grant_tables(model: type[models.Model]) -> tuple[type[models.Model], type[models.Model]] | None:
+def grant_tables(model: type[models.Model]) -> tuple[Any, Any] | None:
     """Guardian's (user, group) direct-foreign-key permission tables of a container model."""
     user_table = group_table = None
     for rel in model._meta.related_objects:
@@ -77,8 +78,8 @@ def grant_tables(model: type[models.Model]) -> tuple[type[models.Model], type[mo
     return None
 
 
-def _parent_model(model: type[models.Model], path: str) -> type[models.Model]:
-    current = model
+def _parent_model(model: type[models.Model], path: str) -> Any:
+    current: Any = model
     for part in path.split("__"):
         current = current._meta.get_field(part).related_model
     return current
@@ -241,7 +242,7 @@ def role_group_name(obj: models.Model, role: str) -> str:
     return f"{obj._meta.label_lower}:{obj.pk}:{role}"
 
 
-def role_group(obj: models.Model, role: str) -> Group:
+def role_group(obj: Any, role: str) -> Group:
     """The group holding ``role`` on container ``obj``, created with its grants when missing."""
     group, created = Group.objects.get_or_create(name=role_group_name(obj, role))
     if created:
@@ -250,10 +251,13 @@ def role_group(obj: models.Model, role: str) -> Group:
     return group
 
 
-def sync_role_grants(obj: models.Model) -> None:
+def sync_role_grants(obj: Any) -> None:
     """Make each role group of ``obj`` hold exactly the permissions its role declares."""
-    model = type(obj)
-    _user_table, group_table = grant_tables(model)
+    model: type[models.Model] = type(obj)
+    tables = grant_tables(model)
+    if tables is None:
+        raise ImproperlyConfigured(f"{model._meta.label} has no guardian direct-FK tables.")
+    _user_table, group_table = tables
     for role, actions in obj.role_permissions.items():
         group = role_group(obj, role)
         wanted = {codename(model, a) for a in actions}
@@ -293,4 +297,5 @@ def can(user, action: str, obj: models.Model) -> bool:
 
     For showing or hiding a button; the view behind the button asks restrict() again.
     """
-    return type(obj)._default_manager.restrict(user, action).filter(pk=obj.pk).exists()
+    manager: Any = type(obj)._default_manager
+    return manager.restrict(user, action).filter(pk=obj.pk).exists()

@@ -8,8 +8,11 @@ queryset answers 404, so its existence does not leak.
 
 from __future__ import annotations
 
+from typing import Any
+
 from django.contrib import messages
 from django.core.exceptions import ImproperlyConfigured
+from django.db import models
 from django.http import HttpResponseRedirect
 from django.shortcuts import get_object_or_404
 from django.utils.translation import gettext_lazy as _
@@ -28,8 +31,8 @@ from .permissions import ensure_restricted
 class RestrictedViewMixin:
     """Narrows the view's objects to what the signed-in user may ``action``."""
 
-    model = None
-    queryset = None
+    model: Any = None  # a model class; Any, as Django's generic views each type it their way
+    queryset: models.QuerySet[Any] | None = None
     action = "view"
 
     def get_base_queryset(self):
@@ -56,10 +59,10 @@ class ParentMixin:
     in the URL is not its real parent answers 404 (ids tampered with in the URL).
     """
 
-    parent_model = None
+    parent_model: type[models.Model] | None = None
     parent_action = "view"
     parent_url_kwarg = "parent_pk"
-    parent_field = None  # the child's foreign key to the parent
+    parent_field: str | None = None  # the child's foreign key to the parent
 
     def dispatch(self, request, *args, **kwargs):
         self.parent = self.get_parent()
@@ -78,7 +81,7 @@ class ParentMixin:
 
 
 class ObjectListView(RestrictedViewMixin, ListView):
-    paginate_by = 50
+    paginate_by: int | None = 50
 
     def get_context_data(self, **kwargs):
         ensure_restricted(self.object_list)
@@ -92,7 +95,7 @@ class ObjectDetailView(RestrictedViewMixin, DetailView):
 class FormKwargsMixin:
     """Hands the signed-in user to forms, which narrow their choices with restrict()."""
 
-    success_message = None
+    success_message: Any = None  # a string, lazily translated, with %(object)s
 
     def get_form_kwargs(self):
         kwargs = super().get_form_kwargs()
