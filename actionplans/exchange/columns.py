@@ -13,6 +13,8 @@ text, and ``import_data()`` asks the database once per row per foreign key. The 
 
 from __future__ import annotations
 
+import unicodedata
+
 from functools import cache
 
 from django.conf import settings
@@ -32,7 +34,7 @@ class StatusWidget(widgets.Widget):
     def clean(self, value, row=None, **kwargs):
         if value is None or not str(value).strip():
             return None
-        wanted = " ".join(str(value).split()).casefold()
+        wanted = normalise(value)
         found = status_names().get(wanted)
         if found is None:
             raise ValueError(wanted)
@@ -150,7 +152,10 @@ def columns() -> list[Column]:
 
 
 def normalise(text) -> str:
-    return " ".join(str(text).split()).casefold()
+    """How names, titles and headers are compared: white space, letter case and accents (and
+    Arabic diacritics) do not count, so "fanette", "Fanette " and "Fanétte" are one person."""
+    decomposed = unicodedata.normalize("NFKD", " ".join(str(text).split()).casefold())
+    return "".join(c for c in decomposed if not unicodedata.combining(c))
 
 
 @cache

@@ -253,7 +253,9 @@ class Preamble:
 def preamble(rows: list[list]) -> Preamble:
     found = Preamble()
     for index, row in enumerate(rows):
-        line = " ".join(one_line(value) for value in row if one_line(value))
+        # A merged cell arrives once per column it covers: "Group 1: Data Sharing" merged
+        # over four columns is one line, not the same text four times.
+        line = " ".join(dict.fromkeys(one_line(value) for value in row if one_line(value)))
         if not line:
             continue
         if found.group is None and (group := group_line(line)):

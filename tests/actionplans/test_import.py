@@ -432,14 +432,19 @@ def test_a_due_date_out_of_range_is_a_problem_not_an_error(plan_people):
     """Found by the generated inputs: a due date of 1989 typed over a deadline."""
     import datetime
 
-    point = [plan_people.point1.pk, None, None, None, "IMWG to recommend", "Q1 of 2019"]
-    rows = [
-        [*EXPORT_HEADER, "Due date"],
-        [*point, None, 0, "Fanny", datetime.date(1989, 1, 1)],
-    ]
+    point = [plan_people.point1.pk, None, None, None, "IMWG to recommend"]
     client = plan_people.client("coco")
     url = reverse("actionplans:group_import", args=[plan_people.group1.pk])
-    preview = client.get(upload(client, url, xlsx_bytes(rows))["Location"])
-    [problem] = preview.context["result"].problems
-    assert problem.row == 2 and problem.column.startswith("J (Due date")
-    assert "1989-01-01" in problem.message
+    for deadline, blocking in (("", True), ("Q1 of 2019", False)):
+        rows = [
+            [*EXPORT_HEADER, "Due date"],
+            [*point, deadline, None, 0, "Fanny", datetime.date(1989, 1, 1)],
+        ]
+        preview = client.get(upload(client, url, xlsx_bytes(rows))["Location"])
+        [problem] = preview.context["result"].problems
+        assert problem.row == 2 and problem.column.startswith("J (Due date")
+        assert problem.blocking is blocking
+        if blocking:  # the date would be the deadline, and cannot be
+            assert "1989-01-01" in problem.message
+        else:  # the typed deadline is kept, and the person is told so
+            assert "does not match the deadline “Q1 of 2019”" in problem.message

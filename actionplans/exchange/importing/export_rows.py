@@ -9,6 +9,7 @@ from __future__ import annotations
 import decimal
 from datetime import datetime
 
+from django.utils import formats
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
@@ -101,23 +102,50 @@ def read(matcher: Matcher, sheet: Sheet, header, result: ImportPreview):
                 continue
             current = matcher.points[point_id]
             challenge = matcher.challenges_by_pk[current["challenge_id"]]
-            # A new due date typed over an unchanged deadline becomes the deadline.
-            old_deadline = current["deadline_text"]
-            typed_deadline = values.get("deadline", KEEP)
-            if (
-                due not in (KEEP, None)
-                and due != current["due_date"]
-                and (typed_deadline is KEEP or typed_deadline.text == old_deadline)
-            ):
-                values["deadline"] = _due_deadline(due, result, number, names["due_date"])
+            _due_cell(values, due, current["due_date"], "deadline" in cols, result, number, names)
         else:
             challenge = _export_challenge(matcher, row, number, cols, names, result)
-            typed_deadline = values.get("deadline", KEEP)
-            if due not in (KEEP, None) and (typed_deadline is KEEP or not typed_deadline.text):
-                values["deadline"] = _due_deadline(due, result, number, names["due_date"])
-        if len(result.problems) > problems_before or challenge is None:
+            _due_cell(values, due, None, "deadline" in cols, result, number, names)
+        blocked = any(problem.blocking for problem in result.problems[problems_before:])
+        if blocked or challenge is None:
             continue
         matcher.add_point(result, number, challenge, values, point_id)
+
+
+def _due_cell(values, due, current_due, has_deadline_column, result, number, names) -> None:
+    """What the "Due date" cell does, beside the "Deadline (as typed)" cell of the same row.
+
+    The deadline as typed is the truth, and the due date is worked out from it; the export
+    writes both. So a due date only becomes the deadline where no deadline is typed (an empty
+    Deadline cell, or no such column). Where both are filled and disagree, the typed deadline is
+    kept and the preview says so: a due cell left stale after the deadline text was edited must
+    not win on the next import of the same file (importing a file twice changes nothing), and
+    the person is told how to set a date instead.
+    """
+    if due in (KEEP, None):
+        return
+    typed = values.get("deadline", KEEP)
+    if not has_deadline_column:
+        if due != current_due:
+            values["deadline"] = _due_deadline(due, result, number, names["due_date"])
+        return
+    if typed is KEEP:
+        return  # the Deadline cell was refused: its problem is already listed
+    if not typed.text:
+        values["deadline"] = _due_deadline(due, result, number, names["due_date"])
+    elif typed.due != due:
+        result.problems.append(
+            Problem(
+                number,
+                names["due_date"],
+                _(
+                    "The due date %(due)s does not match the deadline “%(deadline)s”: the "
+                    "deadline is kept. To set another date, change the Deadline column."
+                )
+                % {"due": formats.date_format(due, "SHORT_DATE_FORMAT"), "deadline": typed.text},
+                blocking=False,
+            )
+        )
 
 
 def _due_deadline(due, result: ImportPreview, row: int, column: str):

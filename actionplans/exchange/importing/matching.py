@@ -79,6 +79,7 @@ class Matcher:
         self.names = {p.pk: p.name for p in self.people.values()}
         self.renamed: dict[int, str] = {}
         self.new_people: dict[str, str] = {}  # normalised -> as typed
+        self.matched_people: dict[str, str] = {}  # as typed -> the plan's spelling
         self.seen_points: dict[int, int] = {}  # point id -> row
         self.seen_texts: dict[tuple, int] = {}
 
@@ -117,6 +118,8 @@ class Matcher:
         key = normalise(name)
         known = self.people.get(key)
         if known is not None:
+            if name != known.name:
+                self.matched_people.setdefault(name, known.name)
             return known.name
         self.new_people.setdefault(key, name)
         return self.new_people[key]

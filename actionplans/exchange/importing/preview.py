@@ -37,6 +37,7 @@ def preview_import(sheets: list[Sheet], user, plan: ActionPlan, group=None, for_
         if isinstance(c, Challenge) and c.pk in matcher.renamed
     ]
     result.new_people = sorted(matcher.new_people.values(), key=str.casefold)
+    result.matched_people = sorted(matcher.matched_people.items(), key=lambda p: p[0].casefold())
     too_long = [name for name in result.new_people if len(name) > 200]
     for name in too_long:
         result.problems.append(

@@ -85,6 +85,8 @@ class ImportPreview:
     new_challenges: list[NewChallenge] = field(default_factory=list)
     renamed_challenges: list[tuple[Challenge, str]] = field(default_factory=list)
     new_people: list[str] = field(default_factory=list)
+    # Names typed otherwise than the plan spells them (case, accents, spaces), and whom they mean.
+    matched_people: list[tuple[str, str]] = field(default_factory=list)
     team: list[TeamChange] = field(default_factory=list)
 
     @property
