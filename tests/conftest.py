@@ -76,6 +76,18 @@ class Personas:
         return client
 
 
+class AppPersonas:
+    """Base of each app's personas: the core ones above under the same names (and their
+    organisations), plus the app's own; ``client(name)`` signs in any of them."""
+
+    def __init__(self, people: Personas):
+        self.people = people
+        for name, value in vars(people).items():
+            setattr(self, name, value)
+
+    client = Personas.client
+
+
 @pytest.fixture
 def people(db) -> Personas:
     return Personas()

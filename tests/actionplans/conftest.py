@@ -17,7 +17,7 @@ from __future__ import annotations
 
 import pytest
 
-from tests.conftest import Personas
+from tests.conftest import AppPersonas
 from tests.factories import (
     ActionPlanFactory,
     ActionPointFactory,
@@ -31,11 +31,9 @@ HIDDEN = "Census of collective shelters in Akkar"  # Group 2's action point
 JORDAN = "Jordan-only referral pathway review"  # the other plan's action point
 
 
-class PlanPeople:
+class PlanPeople(AppPersonas):
     def __init__(self, people):
-        self.people = people
-        for name in ("root", "alice", "bob", "charlie", "erin", "dave"):
-            setattr(self, name, getattr(people, name))
+        super().__init__(people)
         self.coco = UserFactory(username="coco", first_name="Coco", last_name="Cormorant")
         self.lena = UserFactory(username="lena", first_name="Lena", last_name="Lynx")
         self.mona = UserFactory(username="mona", first_name="Mona", last_name="Mole")
@@ -94,9 +92,6 @@ class PlanPeople:
         self.jordan_point = ActionPointFactory(
             challenge=ChallengeFactory(working_group=jordan_group, number=1), description=JORDAN
         )
-
-    # Signs in whichever persona is named, from either list (see Personas.client).
-    client = Personas.client
 
 
 @pytest.fixture

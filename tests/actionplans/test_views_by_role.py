@@ -10,13 +10,20 @@ from __future__ import annotations
 import pytest
 from django.urls import reverse
 
+from actionplans.models import ActionPlan, ActionPoint, Challenge, FocalPoint, ProgressUpdate
+from tests.roles import Page, Post, leaks, not_sent_to_sign_in, wrong_get_answers, wrong_refusals
+
 from .conftest import HIDDEN, JORDAN
 
 ROLES = ["root", "coco", "lena", "mona", "fanny", "tom", "alice", "bob", "erin", "dave", "charlie"]
 EVERYONE = set(ROLES)
 
 
-def pages(p):
+def pages(p) -> list[Page]:
+    return [Page(*row) for row in _pages(p)]
+
+
+def _pages(p):
     """(page name, url, who may open it)."""
     g1, g2, pt1, pt2 = p.group1, p.group2, p.point1, p.point2
     plan_people = {"root", "coco", "lena", "mona", "tom", "alice", "bob"}
@@ -92,37 +99,108 @@ def never_seen(p):
     }
 
 
+def everything():
+    """What any refused post could have changed: every row the plan's forms write."""
+    return (
+        list(ActionPlan.objects.order_by("pk").values_list("pk", "title")),
+        list(Challenge.objects.order_by("pk").values_list("pk", "number", "title")),
+        list(ActionPoint.objects.order_by("pk").values()),
+        list(FocalPoint.objects.order_by("pk").values_list("pk", "name", "email", "user")),
+        ProgressUpdate.objects.count(),
+    )
+
+
+def posts(p) -> list[Post]:
+    """Every form of the plan, posted with valid data; only ``allowed`` may change anything."""
+    g1, pt1 = p.group1, p.point1
+    point = {
+        "challenge": p.challenge1.pk,
+        "description": "Taken over",
+        "deadline_text": "Q2 2019",
+        "lead": p.fp_hiba.pk,
+        "status": "done",
+        "progress": 100,
+        "version": pt1.version,
+    }
+    coordinators = {"root", "coco"}
+    return [
+        Post(
+            "plan edit",
+            reverse("actionplans:actionplan_edit", args=[p.plan.pk]),
+            coordinators,
+            {"title": "Taken over", "operation": "x", "origin": "x", "coordinators": [p.coco.pk]},
+            everything,
+        ),
+        Post(
+            "person add",
+            reverse("actionplans:focalpoint_add", args=[p.plan.pk]),
+            coordinators,
+            {"name": "Taken over"},
+            everything,
+        ),
+        Post(
+            "person unlink",
+            reverse("actionplans:focalpoint_unlink", args=[p.fp_mona.pk]),
+            coordinators,
+            {},
+            everything,
+        ),
+        Post(
+            "challenge add",
+            reverse("actionplans:challenge_add", args=[g1.pk]),
+            {"root", "coco", "lena"},
+            {"number": 9, "title": "Taken over"},
+            everything,
+        ),
+        Post(
+            "point edit",
+            reverse("actionplans:actionpoint_edit", args=[pt1.pk]),
+            {"root", "coco", "lena"},
+            point,
+            everything,
+        ),
+        Post(
+            "point delete",
+            reverse("actionplans:actionpoint_delete", args=[pt1.pk]),
+            {"root", "coco", "lena"},
+            {},
+            everything,
+        ),
+        Post(
+            "point update",
+            reverse("actionplans:progressupdate_add", args=[pt1.pk]),
+            {"root", "coco", "lena", "fanny"},
+            {"status": "done", "progress": 100, "note": "Taken over", "version": pt1.version},
+            everything,
+        ),
+        Post(
+            "hidden point update",
+            reverse("actionplans:progressupdate_add", args=[p.hidden.pk]),
+            {"root", "coco", "tom"},
+            {"status": "done", "progress": 100, "note": "Taken over", "version": 1},
+            everything,
+        ),
+    ]
+
+
 @pytest.mark.django_db
 def test_each_page_answers_each_role_as_the_table_says(plan_people):
-    wrong = []
-    for name, url, allowed in pages(plan_people):
-        for role in ROLES:
-            status = plan_people.client(role).get(url).status_code
-            expected = 200 if role in allowed else 404
-            if status != expected:
-                wrong.append(f"{name} as {role}: {status}, expected {expected}")
-    assert wrong == []
+    assert wrong_get_answers(plan_people, ROLES, pages(plan_people)) == []
 
 
 @pytest.mark.django_db
 def test_anonymous_visitors_are_sent_to_sign_in_everywhere(plan_people):
-    for _name, url, _allowed in pages(plan_people):
-        response = plan_people.client(None).get(url)
-        assert response.status_code == 302
-        assert response["Location"].startswith(reverse("login"))
+    assert not_sent_to_sign_in(plan_people, pages(plan_people)) == []
+
+
+@pytest.mark.django_db
+def test_a_refused_post_answers_404_and_writes_nothing(plan_people):
+    assert wrong_refusals(plan_people, ROLES, posts(plan_people)) == []
 
 
 @pytest.mark.django_db
 def test_no_page_shows_an_action_point_to_someone_who_may_not_see_it(plan_people):
-    hidden_texts = never_seen(plan_people)
-    leaks = []
-    for name, url, allowed in pages(plan_people):
-        for role in allowed:
-            html = plan_people.client(role).get(url).content.decode()
-            leaks += [
-                f"{text!r} in {name} as {role}" for text in hidden_texts[role] if text in html
-            ]
-    assert leaks == []
+    assert leaks(plan_people, pages(plan_people), never_seen(plan_people)) == []
 
 
 @pytest.mark.django_db
@@ -196,3 +274,14 @@ def test_a_new_team_leader_manages_the_group_and_the_old_one_no_longer_does(plan
     assert plan_people.client("lena").get(add_url).status_code == 404
     # Lena is still a member: she still sees the group.
     assert plan_people.client("lena").get(plan_people.group1.get_absolute_url()).status_code == 200
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("index", range(8))
+def test_the_refused_posts_would_have_written_for_someone_allowed(plan_people, index):
+    """A control for the refusal test: its data is valid, so a missing check would write."""
+    post = posts(plan_people)[index]
+    before = post.state()
+    response = plan_people.client("coco").post(post.url, post.data)
+    assert response.status_code == 302, (post.name, response.content.decode()[:3000])
+    assert post.state() != before, post.name

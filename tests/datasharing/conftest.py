@@ -21,7 +21,7 @@ import pytest
 from datasharing.models import Agreement, Party
 from datasharing.stewards import make_steward
 from pim.models import Membership
-from tests.conftest import Personas
+from tests.conftest import AppPersonas, Personas
 from tests.factories import MembershipFactory, OrganisationFactory, UserFactory
 
 SHARED_PURPOSE = "Plan winterisation kits from the Aleppo Relief shelter census"
@@ -56,12 +56,9 @@ def agreement(reference, *, purpose, elements="", parties=(), named=(), **fields
     return made
 
 
-class Registry:
+class Registry(AppPersonas):
     def __init__(self, people: Personas):
-        self.people = people
-        for name in ("root", "alice", "bob", "charlie", "erin", "dave"):
-            setattr(self, name, getattr(people, name))
-        self.org_a, self.org_b = people.org_a, people.org_b
+        super().__init__(people)
         self.stella = UserFactory(username="stella", first_name="Stella", last_name="Steward")
         make_steward(self.stella)
         self.tyre = OrganisationFactory(name="Tyre Relief Committee", acronym="TRC")
@@ -90,8 +87,6 @@ class Registry:
             listable=False,
             parties=[(self.org_b, provider, self.erin), (self.tyre, recipient, self.tariq)],
         )
-
-    client = Personas.client
 
 
 @pytest.fixture
