@@ -1,4 +1,6 @@
-"""Factories for test data."""
+"""Factories for test data, one for each kind of record of every app."""
+
+from datetime import date, timedelta
 
 import factory
 
@@ -128,3 +130,45 @@ class FormClauseFactory(factory.django.DjangoModelFactory):
         ClauseFactory, organisation=factory.SelfAttribute("..form.organisation")
     )
     position = factory.Sequence(lambda n: n)
+
+
+# --- The data-sharing registry -------------------------------------------------------------------
+
+
+class AgreementFactory(factory.django.DjangoModelFactory):
+    """An active agreement about individual protection-monitoring data, reviewed in 90 days."""
+
+    class Meta:
+        model = "datasharing.Agreement"
+
+    reference = factory.Sequence(lambda n: f"DSA-TEST-{n:03d}")
+    title = factory.LazyAttribute(lambda a: f"Agreement {a.reference}")
+    purpose = "Coordinate the response"
+    level = "individual"
+    personal_data = True
+    categories = factory.LazyFunction(lambda: ["protection_monitoring"])
+    status = "active"
+    starts_on = factory.LazyFunction(lambda: date.today() - timedelta(days=100))
+    ends_on = factory.LazyFunction(lambda: date.today() + timedelta(days=200))
+    review_on = factory.LazyFunction(lambda: date.today() + timedelta(days=90))
+    access_request = "Write to the IMWG chair"
+
+
+class PartyFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = "datasharing.Party"
+
+    agreement = factory.SubFactory(AgreementFactory)
+    organisation = factory.SubFactory(OrganisationFactory)
+    role = "provider"
+
+
+class TransferFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = "datasharing.Transfer"
+
+    agreement = factory.SubFactory(AgreementFactory)
+    transferred_on = factory.LazyFunction(date.today)
+    what = "A list"
+    sent_by = "Provider"
+    sent_to = "Recipient"

@@ -14,15 +14,19 @@
 
 from __future__ import annotations
 
-from datetime import date, timedelta
-
 import pytest
 
-from datasharing.models import Agreement, Party
+from datasharing.models import Party
 from datasharing.stewards import make_steward
 from pim.models import Membership
 from tests.conftest import AppPersonas, Personas
-from tests.factories import MembershipFactory, OrganisationFactory, UserFactory
+from tests.factories import (
+    AgreementFactory,
+    MembershipFactory,
+    OrganisationFactory,
+    PartyFactory,
+    UserFactory,
+)
 
 SHARED_PURPOSE = "Plan winterisation kits from the Aleppo Relief shelter census"
 SHARED_ELEMENTS = "household size, shelter type, district"
@@ -32,26 +36,9 @@ HIDDEN_PURPOSE = "Exchange detention monitoring lists between Beqaa and Tyre"
 
 
 def agreement(reference, *, purpose, elements="", parties=(), named=(), **fields):
-    today = date.today()
-    values = {
-        "title": f"Agreement {reference}",
-        "level": Agreement.Level.INDIVIDUAL,
-        "personal_data": True,
-        "categories": ["protection_monitoring"],
-        "status": Agreement.Status.ACTIVE,
-        "starts_on": today - timedelta(days=100),
-        "ends_on": today + timedelta(days=200),
-        "review_on": today + timedelta(days=90),
-        "access_request": "Write to the IMWG chair",
-        **fields,
-    }
-    made = Agreement.objects.create(
-        reference=reference, purpose=purpose, data_elements=elements, **values
-    )
+    made = AgreementFactory(reference=reference, purpose=purpose, data_elements=elements, **fields)
     for organisation, role, focal_point in parties:
-        Party.objects.create(
-            agreement=made, organisation=organisation, role=role, focal_point=focal_point
-        )
+        PartyFactory(agreement=made, organisation=organisation, role=role, focal_point=focal_point)
     made.named_people.add(*named)
     return made
 
