@@ -226,21 +226,32 @@ def _ole2_names(data: bytes) -> set[str]:
     def numbers(block: bytes) -> list[int]:
         return [int.from_bytes(block[i : i + 4], "little") for i in range(0, len(block), 4)]
 
-    # The sectors holding the allocation table: 109 in the header, then a chain of more.
+    # The sectors holding the allocation table: 109 in the header, then a chain of more. Only
+    # the first ``needed`` describe sectors of this file: reading on (or unpacking the whole
+    # table) would let a 20 MB file that names one sector millions of times cost minutes and
+    # gigabytes.
+    per_sector = sector_size // 4
+    needed = -(-sectors // per_sector)
     fat_sectors = [n for n in numbers(data[76:512]) if n < OLE2_FREE]
     difat, seen = number(68), set()
-    while difat < OLE2_FREE:
+    while difat < OLE2_FREE and len(fat_sectors) < needed:
         if difat in seen or len(seen) > sectors:
             raise RefusedDocument(DAMAGED)
         seen.add(difat)
         entries = numbers(sector(difat))
         fat_sectors += [n for n in entries[:-1] if n < OLE2_FREE]
         difat = entries[-1]
-    fat = [n for index in fat_sectors for n in numbers(sector(index))]
+
+    def following(index: int) -> int:
+        """The sector after ``index`` in its chain, as the allocation table says."""
+        table, at = divmod(index, per_sector)
+        if table >= len(fat_sectors):
+            raise RefusedDocument(DAMAGED)
+        return int.from_bytes(sector(fat_sectors[table])[at * 4 : at * 4 + 4], "little")
 
     names, current, seen = set(), number(48), set()
     while current < OLE2_FREE:
-        if current in seen or current >= len(fat):
+        if current in seen:
             raise RefusedDocument(DAMAGED)
         seen.add(current)
         block = sector(current)
@@ -249,7 +260,7 @@ def _ole2_names(data: bytes) -> set[str]:
             length = int.from_bytes(entry[64:66], "little")
             if entry[66] in (1, 2) and 2 <= length <= 64:  # a storage or a stream
                 names.add(entry[: length - 2].decode("utf-16-le", "replace").lower())
-        current = fat[current]
+        current = following(current)
     return names
 
 

@@ -14,7 +14,6 @@ text, and ``import_data()`` asks the database once per row per foreign key. The 
 from __future__ import annotations
 
 import unicodedata
-
 from functools import cache
 
 from django.conf import settings

@@ -7,28 +7,37 @@ python-calamine reads workbooks fast, but it believes what the file says about i
 workbook with one cell at A1 and one at XFD1048576, or a shared-string table declaring four
 billion strings, makes it ask for hundreds of gigabytes and abort the whole process (no
 exception to catch). So the zip is inflated and measured here first (the sizes it declares are
-the uploader's word too), and calamine only sees workbooks whose sheets fit in ``MAX_CELLS``.
+the uploader's word too): every part calamine could open as a sheet, wherever the workbook's
+relationships put it, and every other part that holds cells. calamine only sees workbooks whose
+sheets fit in ``MAX_CELLS``, and even then only in a child process with memory and time limits
+(isolated.py), so that a rule missed here costs a refused upload, not a server worker.
 """
 
 from __future__ import annotations
 
 import codecs
 import csv
-import datetime
 import functools
+import html
 import io
 import json
+import posixpath
 import re
+import urllib.parse
 import xml.parsers.expat
 import zipfile
 from dataclasses import dataclass
 
-import python_calamine
+from django.conf import settings
 from django.utils.formats import number_format
 from django.utils.functional import lazy
 from django.utils.translation import gettext_lazy as _
 
 from pim import safezip
+
+from . import isolated
+from .isolated import drop_trailing_blank_rows as _drop_trailing_blank_rows
+from .isolated import has_content as _has_content
 
 # A zip holding more members than this is not a spreadsheet someone typed.
 MAX_ZIP_MEMBERS = 10_000
@@ -38,6 +47,11 @@ MAX_RATIO, RATIO_FROM = 100, 1024 * 1024
 # (calamine and Python both hold the whole rectangle: ~50 bytes a cell). 20,000 rows of 40
 # columns fit; a stray value in XFD1048576 does not.
 MAX_CELLS = 2_000_000
+# A workbook's own relationships (one per sheet, a few more) are counted in tens, not thousands.
+MAX_RELATIONSHIPS = 4 * MAX_ZIP_MEMBERS
+# The child process that runs calamine (see isolated.py); settings may change both.
+READER_MAX_MEMORY_MB = 1024
+READER_TIMEOUT_SECONDS = 20
 OLE2_SIGNATURE = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
 BINARY_SIGNATURES = (b"%PDF", b"\x89PNG", b"\xff\xd8\xff", b"GIF8", b"{\\rtf", b"\x1f\x8b")
 
@@ -119,6 +133,15 @@ TOO_LARGE = _(
     "The table is too large to import: it reaches row %(row)s and column %(column)s. "
     "Delete any stray cells below or to the right of your table, save, and upload again."
 )
+READER_FAILED = _(
+    "This file could not be read: it may be damaged, or made by a program we do not support. "
+    "Open it in Excel, save it again and upload the new file, or save it as CSV."
+)
+READER_LIMIT = _(
+    "This file could not be read: reading it needs more memory or time than one upload may "
+    "take. Delete any stray cells, sheets or formatting you do not need, or split the file, "
+    "and upload it again."
+)
 NOTHING_VISIBLE = _(
     "The workbook has no visible sheet with data. Hidden sheets are not read: unhide the sheet "
     "to import, save, and upload again."
@@ -178,16 +201,6 @@ def _column_letters(index: int) -> str:
     return letters
 
 
-def _has_content(row: list) -> bool:
-    return any(cell is not None for cell in row)
-
-
-def _drop_trailing_blank_rows(rows: list[list]) -> list[list]:
-    while rows and not _has_content(rows[-1]):
-        rows.pop()
-    return rows
-
-
 def _ole2_verdict(data: bytes):
     # Password-protected .xlsx files are stored as OLE2 (compound file) containers; the names
     # in their directory are UTF-16LE.
@@ -205,63 +218,29 @@ def _ole2_verdict(data: bytes):
 def _read_xlsx(data: bytes, max_unpacked_bytes: int) -> list[Sheet]:
     _check_zip(data, max_unpacked_bytes)
     try:
-        workbook = python_calamine.CalamineWorkbook.from_filelike(io.BytesIO(data))
-        sheets, hidden = [], False
-        for index, meta in enumerate(workbook.sheets_metadata):
-            if meta.typ != python_calamine.SheetTypeEnum.WorkSheet:
-                continue  # chart and dialog sheets hold no rows
-            if meta.visible != python_calamine.SheetVisibleEnum.Visible:
-                hidden = True
-                continue
-            sheet = workbook.get_sheet_by_index(index)
-            grid = [
-                [_cell(value) for value in row] for row in sheet.to_python(skip_empty_area=False)
-            ]
-            _fill_merged(grid, sheet.merged_cell_ranges or [])
-            sheets.append(Sheet(meta.name, _drop_trailing_blank_rows(grid)))
-    except python_calamine.PasswordError:
-        raise _refuse(PASSWORD) from None
-    except (python_calamine.CalamineError, ValueError, OverflowError):
-        raise _refuse(DAMAGED) from None
+        answer = isolated.read_workbook(
+            data,
+            memory_mb=getattr(settings, "IMPORT_READER_MAX_MEMORY_MB", READER_MAX_MEMORY_MB),
+            timeout=getattr(settings, "IMPORT_READER_TIMEOUT_SECONDS", READER_TIMEOUT_SECONDS),
+            # What was read is no larger than what the parts hold, but for values shared by
+            # many cells (shared strings, merged areas): twice the unpacked budget is plenty.
+            max_output=2 * max_unpacked_bytes,
+        )
+    except isolated.ReaderFailed as failed:
+        raise _refuse(_READER_VERDICTS.get(failed.code, READER_FAILED)) from None
+    sheets = [Sheet(sheet["name"], sheet["rows"]) for sheet in answer["sheets"]]
     if not any(sheet.rows for sheet in sheets):
-        raise _refuse(NOTHING_VISIBLE if hidden else EMPTY)
+        raise _refuse(NOTHING_VISIBLE if answer["hidden"] else EMPTY)
     return sheets
 
 
-def _cell(value):
-    """A calamine value as the interface promises: None, str, int, float, bool, date, datetime."""
-    if isinstance(value, str):
-        return value or None
-    if isinstance(value, float) and value.is_integer():
-        return int(value)
-    # A time of day or a duration (formatted [h]:mm) is kept as Excel shows it.
-    if isinstance(value, datetime.time):
-        return value.isoformat(timespec="minutes" if not value.second else "seconds")
-    if isinstance(value, datetime.timedelta):
-        minutes, seconds = divmod(round(value.total_seconds()), 60)
-        hours, minutes = divmod(minutes, 60)
-        return f"{hours}:{minutes:02}" + (f":{seconds:02}" if seconds else "")
-    return value
-
-
-def _fill_merged(grid: list[list], ranges) -> None:
-    """Give every cell of a merged area the value shown in it: its top-left cell's.
-
-    Areas are clipped to the used rectangle, so a merge reaching XFD1048576 costs nothing;
-    overlapping areas (which Excel never writes) may not fill more cells than the grid holds.
-    """
-    height, width = len(grid), len(grid[0]) if grid else 0
-    budget = height * width
-    for (top, left), (bottom, right) in ranges:
-        if top >= height or left >= width:
-            continue
-        value = grid[top][left]
-        bottom, right = min(bottom, height - 1), min(right, width - 1)
-        budget -= max(bottom - top + 1, 0) * max(right - left + 1, 0)
-        if budget < 0:
-            raise _refuse(DAMAGED)
-        for row in grid[top : bottom + 1]:
-            row[left : right + 1] = [value] * (right - left + 1)
+_READER_VERDICTS = {
+    "password": PASSWORD,
+    "damaged": DAMAGED,
+    "memory": READER_LIMIT,
+    "too_large": READER_LIMIT,
+    "timeout": READER_LIMIT,
+}
 
 
 def _check_zip(data: bytes, max_unpacked_bytes: int) -> None:
@@ -285,6 +264,7 @@ def _check_zip(data: bytes, max_unpacked_bytes: int) -> None:
         )
     ):
         raise _refuse(ZIP_BOMB)
+    sheet_parts = _sheet_parts(archive, members, names, max_unpacked_bytes)
     # The sizes above are the uploader's word. Inflate every member ourselves (calamine's zip
     # reader does not stop at the declared size) and look at what calamine would size from it.
     budget, cells = max_unpacked_bytes, 0
@@ -296,12 +276,64 @@ def _check_zip(data: bytes, max_unpacked_bytes: int) -> None:
         # calamine reserves room for a shared-string table's declared count before reading it.
         if any(int(count) > len(content) // 4 for count in _UNIQUE_COUNT.findall(content)):
             raise _refuse(DAMAGED)
-        # calamine only reads worksheets from paths such as xl/worksheets/sheet1.xml.
-        if "worksheets" in name.split("/"):
+        if name in sheet_parts or "worksheets" in name.split("/"):
             cells += _worksheet_extent(content, MAX_CELLS - cells).cells()
+        elif _CELL_TAG.search(content.replace(b"\0", b"") if b"\0" in content[:4] else content):
+            # Not a sheet by any reading of the relationships, but it holds cells: measured
+            # all the same (as far as it parses), in case calamine reads paths in a way we
+            # did not foresee.
+            cells += _worksheet_extent(content, MAX_CELLS - cells, strict=False).cells()
 
 
 _UNIQUE_COUNT = re.compile(rb"""uniqueCount\s*=\s*["']\s*\+?0*(\d{1,30})""")
+_CELL_TAG = re.compile(rb"<(?:[^\s<>/:]+:)?c[\s/>]")
+_TARGET = re.compile(r"""Target\s*=\s*(?:"([^"]*)"|'([^']*)')""", re.IGNORECASE)
+WORKBOOK_RELS = "xl/_rels/workbook.xml.rels"
+
+
+def _sheet_parts(archive, members, names, budget: int) -> set[str]:
+    """The members (their ``names``) calamine could open as a sheet.
+
+    calamine takes a sheet's part from xl/_rels/workbook.xml.rels: "/x/y.xml" is the member
+    x/y.xml, anything else is under xl/ ("worksheets/sheet1.xml", but also "other/s.xml" or
+    "xl/s.xml", which is xl/xl/s.xml), and it finds the member whatever its case or slashes.
+    Every target of that file is resolved in all those ways and a few more (entities, %20,
+    "../"), so the names returned are a superset of what it opens.
+    """
+    targets = set()
+    for member, name in zip(members, names, strict=True):
+        if _normal(name) == WORKBOOK_RELS:
+            targets |= _targets(_inflate(archive, member, budget))
+    if len(targets) > MAX_RELATIONSHIPS:
+        raise _refuse(DAMAGED)
+    wanted = {path for target in targets for path in _resolutions(target)}
+    return {name for name in names if _normal(name) in wanted}
+
+
+def _targets(content: bytes) -> set[str]:
+    """Every Target="..." in a relationships part, read leniently: from any element, in a
+    broken file, in UTF-16."""
+    texts = [content.decode("utf-8", "replace")]
+    if content.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
+        texts.append(content.decode("utf-16", "replace"))
+    if b"\0" in content:
+        texts.append(content.replace(b"\0", b"").decode("utf-8", "replace"))
+    return {double or single for text in texts for double, single in _TARGET.findall(text)}
+
+
+def _resolutions(target: str) -> set[str]:
+    paths = set()
+    for variant in {target, html.unescape(target)}:
+        for text in {variant, urllib.parse.unquote(variant)}:
+            text = text.replace("\\", "/").lower()
+            for path in (text, "xl/" + text, "xl/" + text.lstrip("/")):
+                paths.add(_normal(path))
+    return paths
+
+
+def _normal(name: str) -> str:
+    """A member name as compared here: lower case, "/" only, no ".", ".." or leading "/"."""
+    return posixpath.normpath("/" + name.replace("\\", "/").lower()).lstrip("/")
 
 
 def _inflate(archive: zipfile.ZipFile, member: zipfile.ZipInfo, budget: int) -> bytes:
@@ -313,6 +345,10 @@ def _inflate(archive: zipfile.ZipFile, member: zipfile.ZipInfo, budget: int) -> 
         raise _refuse(DAMAGED) from None
 
 
+class _Stop(Exception):
+    """A part that is not a sheet stops being measured where it stops looking like one."""
+
+
 class _CellPlaces:
     """Follows calamine's rules for placing cells, as expat reads a worksheet.
 
@@ -320,12 +356,14 @@ class _CellPlaces:
     cell, and every ``</row>`` moves down a row (to the ``r`` of the next ``<row>``, if any).
     A cell counts if it holds an element (its value). The XML must be well-formed and hold no
     <c> or <row> inside a <c>: calamine's parser is lenient, and on such input it could see
-    cells where we see none. Stops as soon as the cells, or the rectangle they span, pass
-    ``limit``. (This runs once per XML element: kept lean on purpose.)
+    cells where we see none (when not ``strict``, measuring just stops there). Stops as soon
+    as the cells, or the rectangle they span, pass ``limit``. (This runs once per XML
+    element: kept lean on purpose.)
     """
 
-    def __init__(self, limit: int):
+    def __init__(self, limit: int, strict: bool = True):
         self.limit = limit
+        self.damaged = _refuse(DAMAGED) if strict else _Stop()
         self.row = self.column = 0
         self.cell = None  # (row, column) of the <c> being read
         self.valued = False  # whether that cell holds an element
@@ -342,7 +380,7 @@ class _CellPlaces:
         local = self.local(name)
         if self.cell is not None:
             if local in ("c", "row"):
-                raise _refuse(DAMAGED)
+                raise self.damaged
             self.valued = True
         elif local == "c":
             place = _place(attrs.get("r", ""))
@@ -366,25 +404,31 @@ class _CellPlaces:
         elif local == "row":
             self.row, self.column = self.row + 1, 0
 
+    def doctype(self, *_args):
+        raise self.damaged  # no workbook part has one, and its entities could be a bomb
+
     def cells(self) -> int:
         return max(self.count, (self.last_row + 1) * (self.last_column + 1))
 
 
-def _worksheet_extent(content: bytes, limit: int = MAX_CELLS) -> _CellPlaces:
-    """Where calamine would place the cells of this part (refused past ``limit`` cells)."""
-    places = _CellPlaces(limit)
+def _worksheet_extent(content: bytes, limit: int = MAX_CELLS, strict: bool = True) -> _CellPlaces:
+    """Where calamine would place the cells of this part (refused past ``limit`` cells).
+
+    Not ``strict``: a part that breaks off (bad XML, a cell in a cell, a DOCTYPE) is measured
+    up to there and not refused for it.
+    """
+    places = _CellPlaces(limit, strict)
     parser = xml.parsers.expat.ParserCreate()
     parser.StartElementHandler, parser.EndElementHandler = places.start, places.end
-    parser.StartDoctypeDeclHandler = _refuse_doctype  # no workbook part has one
+    parser.StartDoctypeDeclHandler = places.doctype
     try:
         parser.Parse(content, True)
     except xml.parsers.expat.ExpatError:
-        raise _refuse(DAMAGED) from None
+        if strict:
+            raise _refuse(DAMAGED) from None
+    except _Stop:
+        pass
     return places
-
-
-def _refuse_doctype(*_args):
-    raise _refuse(DAMAGED)
 
 
 @functools.lru_cache(maxsize=64)
@@ -494,28 +538,12 @@ def _lines_split(sample: str, delimiter: str) -> int:
 # --- Keeping what was read: the preview and the confirmation do not parse the upload again ------
 
 
-def _json_cell(value):
-    if isinstance(value, datetime.datetime):
-        return {"datetime": value.isoformat()}
-    if isinstance(value, datetime.date):
-        return {"date": value.isoformat()}
-    raise TypeError(type(value))
-
-
-def _json_tagged(value: dict):
-    if "datetime" in value:
-        return datetime.datetime.fromisoformat(value["datetime"])
-    if "date" in value:
-        return datetime.date.fromisoformat(value["date"])
-    return value
-
-
 def dump_sheets(sheets: list[Sheet]) -> bytes:
     """The sheets as JSON (dates tagged), to keep beside an upload awaiting confirmation."""
     payload = [{"name": sheet.name, "rows": sheet.rows} for sheet in sheets]
-    return json.dumps(payload, default=_json_cell, ensure_ascii=False).encode()
+    return json.dumps(payload, default=isolated.json_cell, ensure_ascii=False).encode()
 
 
 def load_sheets(data: bytes) -> list[Sheet]:
-    items = json.loads(data, object_hook=_json_tagged)
+    items = json.loads(data, object_hook=isolated.json_tagged)
     return [Sheet(item["name"], item["rows"]) for item in items]

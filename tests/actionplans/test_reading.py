@@ -1,8 +1,10 @@
 """Reading uploaded spreadsheets: what comes back, and every file we refuse (with what sentence).
 
 Workbooks are built in memory. Some tests hand-craft files that made python-calamine abort the
-whole process (not raise) before reading.py measured workbooks first: if one of them kills the
-test run, a guard has regressed.
+whole process (not raise) before reading.py measured workbooks first. calamine now runs in a
+child process (isolated.py), so a guard that regressed shows as "This file could not be read"
+where these tests expect the measure's own sentence; tests/actionplans/test_malformed_workbooks.py
+posts such files to the import pages.
 """
 
 from __future__ import annotations
@@ -500,6 +502,84 @@ def test_a_document_type_declaration_is_refused():
     )
     data = rezip(simple_workbook(), replace={"xl/worksheets/sheet1.xml": xml})
     assert "damaged" in refusal(data)
+
+
+FAR_SHEET = (
+    b'<worksheet xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main"><sheetData>'
+    b'<row r="1"><c r="A1"><v>1</v></c></row><row r="1048576"><c r="XFD1048576"><v>2</v></c>'
+    b"</row></sheetData></worksheet>"
+)
+
+
+def moved_sheet(part: str, target: str, sheet: bytes = FAR_SHEET) -> bytes:
+    """simple_workbook() with its sheet moved to ``part``, named ``target`` in the relationships."""
+    data = simple_workbook()
+    with zipfile.ZipFile(io.BytesIO(data)) as archive:
+        rels = archive.read("xl/_rels/workbook.xml.rels")
+    moved = rels.replace(b'Target="worksheets/sheet1.xml"', b'Target="%s"' % target.encode())
+    assert moved != rels
+    return rezip(
+        data,
+        replace={"xl/_rels/workbook.xml.rels": moved},
+        drop={"xl/worksheets/sheet1.xml"},
+        add={part: sheet},
+    )
+
+
+@pytest.mark.parametrize(
+    ("part", "target"),
+    [
+        ("xl/other/sheet1.xml", "other/sheet1.xml"),
+        ("xl/foo/data.xml", "/xl/foo/data.xml"),
+        ("xl/Worksheets/sheet1.xml", "Worksheets/sheet1.xml"),
+        ("foo/sheet1.xml", "/foo/sheet1.xml"),
+        ("xl/xl/sheet1.xml", "xl/sheet1.xml"),
+        ("XL/OTHER/SHEET1.XML", "/xl/other/sheet1.xml"),
+    ],
+)
+def test_a_sheet_is_measured_wherever_the_relationships_put_it(part, target):
+    assert "reaches row 1,048,576 and column XFD" in refusal(moved_sheet(part, target))
+    # and the same place with a harmless sheet is where calamine reads it from
+    near = b'<worksheet><sheetData><row><c r="A1"><v>1</v></c></row></sheetData></worksheet>'
+    assert read(moved_sheet(part, target, near))[0].rows == [[1]]
+
+
+def test_a_part_no_relationship_names_is_measured_if_it_holds_cells():
+    data = rezip(simple_workbook(), add={"xl/stray/part.xml": FAR_SHEET})
+    assert "reaches row 1,048,576" in refusal(data)
+
+
+def test_parts_that_are_not_sheets_may_be_broken_or_binary():
+    """Excel's VML drawings are not well-formed XML, printer settings are binary: only the
+    parts calamine could read as a sheet must parse."""
+    vml = b'<xml xmlns:v="urn:schemas-microsoft-com:vml"><v:shape><c r="A1"><br></v:shape>'
+    data = rezip(
+        simple_workbook(),
+        add={
+            "xl/drawings/vmlDrawing1.vml": vml,
+            "xl/printerSettings/printerSettings1.bin": bytes(range(256)) * 4,
+            "xl/media/image1.png": b"\x89PNG\r\n\x1a\n" + bytes(100),
+        },
+    )
+    assert read(data)[0].rows[0] == ["Challenge", "Action point"]
+
+
+def test_workbooks_with_comments_charts_and_tables_still_read():
+    def build(book):
+        sheet = book.add_worksheet("Plan")
+        sheet.write_row("A1", ["Challenge", "Action point"])
+        sheet.write_row("A2", ["Lack of data", "Build a tool"])
+        sheet.write_comment("A2", "From the workshop")
+        sheet.add_table("D1:E3", {"columns": [{"header": "Who"}, {"header": "When"}]})
+        sheet.write_url("G1", "https://example.org", string="Link")
+        sheet.data_validation("B2:B9", {"validate": "list", "source": ["Build a tool", "Train"]})
+        chart = book.add_chart({"type": "column"})
+        chart.add_series({"values": "=Plan!$A$2:$A$2"})
+        sheet.insert_chart("I2", chart)
+        book.define_name("Actions", "=Plan!$B$2:$B$9")
+
+    (sheet,) = read(workbook(build))
+    assert sheet.rows[1][:2] == ["Lack of data", "Build a tool"]
 
 
 def test_implicit_cell_places_follow_calamine():
