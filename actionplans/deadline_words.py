@@ -96,7 +96,7 @@ def normalise(text: str) -> str:
     text = unicodedata.normalize("NFKC", text).lower().translate(_DIGITS)
     text = "".join(c for c in unicodedata.normalize("NFD", text) if not unicodedata.combining(c))
     text = text.replace("\u0640", "").replace("ى", "ي").replace("ة", "ه")  # tatweel, ya, ta
-    text = text.replace("’", " ").replace("'", " ")  # noqa: RUF001 (d'ici, l'année: two words)
+    text = text.replace("’", " ").replace("'", " ")  # d'ici, l'année: two words
     return " ".join(text.split())
 
 

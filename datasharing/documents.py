@@ -4,7 +4,7 @@ Uploading needs the right to change the agreement; downloading, the right to see
 inherits its agreement's permissions: parties, named people, stewards). Anything else is 404.
 
 The bytes come from people outside our control, so the type is decided by what the file holds,
-never by its name or by what the browser says:
+never by its name or by what the browser says (pim/filetypes.py):
 
 - PDF: starts with ``%PDF-``;
 - Office Open XML (.docx, .xlsx, .pptx): a zip with ``[Content_Types].xml`` and a ``word/``,
@@ -17,312 +17,45 @@ never by its name or by what the browser says:
 
 Zips are inflated here, as a stream, up to ten times the size cap in all (the sizes a zip
 declares are the uploader's word). The uploaded name is only ever shown, never used as a path:
-files are stored under a random name in ``MEDIA_ROOT/agreements``, which no URL serves.
+files are kept under a random name in the private store (pim/private_files.py), which no URL
+serves.
 """
 
 from __future__ import annotations
 
 import hashlib
-import io
 import os
-import re
-import secrets
-import tempfile
 import unicodedata
-import zipfile
-from dataclasses import dataclass
-from pathlib import Path
 
 from django import forms
 from django.conf import settings
 from django.contrib import messages
 from django.core.exceptions import SuspiciousFileOperation
 from django.db import transaction
-from django.http import FileResponse, Http404, HttpResponseRedirect
+from django.http import Http404, HttpResponseRedirect
 from django.utils.text import get_valid_filename
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
-from pim import safezip
+from pim import filetypes, private_files
+from pim.filetypes import EXTENSIONS, Inspected, RefusedFile
 from pim.views import ObjectDetailView, ObjectFormView
 
 from .models import Agreement, Document
 
 DEFAULT_MAX_MB = 20
-UNPACK_FACTOR = 10  # a zip may unpack to at most this many times the size cap, in all
-MAX_ZIP_MEMBERS = 10_000
-KEPT_MAX = 1024 * 1024  # the zip members read for what they say (mimetype, content types)
 NAME_MAX = 200
 FALLBACK_NAME = "document"
-CHUNK = 1024 * 1024
-STORED_NAME = re.compile(r"[0-9a-f]{32}")
-
-PDF_SIGNATURE = b"%PDF-"
-ZIP_SIGNATURE = b"PK\x03\x04"
-OLE2_SIGNATURE = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
-
-PDF = "application/pdf"
-DOCX = "application/vnd.openxmlformats-officedocument.wordprocessingml.document"
-XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
-PPTX = "application/vnd.openxmlformats-officedocument.presentationml.presentation"
-ODT = "application/vnd.oasis.opendocument.text"
-ODS = "application/vnd.oasis.opendocument.spreadsheet"
-ODP = "application/vnd.oasis.opendocument.presentation"
-DOC = "application/msword"
-XLS = "application/vnd.ms-excel"
-PPT = "application/vnd.ms-powerpoint"
-
-# The extensions a downloaded file may keep for each type; otherwise the first is appended, so
-# that a PDF uploaded as "page.html" is saved as "page.html.pdf" and opens as what it is.
-EXTENSIONS = {
-    PDF: (".pdf",),
-    DOCX: (".docx",),
-    XLSX: (".xlsx",),
-    PPTX: (".pptx",),
-    ODT: (".odt",),
-    ODS: (".ods",),
-    ODP: (".odp",),
-    DOC: (".doc", ".dot"),
-    XLS: (".xls", ".xlt"),
-    PPT: (".ppt", ".pps", ".pot"),
-}
-OOXML_PARTS = {"word": DOCX, "xl": XLSX, "ppt": PPTX}
-ODF_TYPES = {ODT, ODS, ODP}
-
-TOO_BIG = _("The file is larger than %(limit)s MB. Upload a smaller file, or split it.")
-EMPTY = _("The file is empty.")
-NOT_ACCEPTED = _(
-    "This file is not a PDF or an office document (Word, Excel, PowerPoint or OpenDocument), "
-    "whatever its name says. Save it as PDF and upload that."
-)
-NOT_OFFICE_ZIP = _(
-    "This zip file is not an office document. Upload the PDF or the office document itself, "
-    "not an archive."
-)
-MACROS = _(
-    "This document contains macros, which we do not accept. Save it without macros "
-    "(for instance as .docx, .xlsx or .pptx, or as PDF) and upload that."
-)
-ZIP_BOMB = _(
-    "This document unpacks to far more data than it holds, which we do not accept. "
-    "Open it, save it again (or save it as PDF) and upload the new file."
-)
-DAMAGED = _(
-    "The document could not be read: it may be damaged. Open it, save it again "
-    "(or save it as PDF) and upload the new file."
-)
-PASSWORD = _(
-    "This document is protected by a password. Remove the password, or save it as PDF, "
-    "and upload it again."
-)
-
-
-class RefusedDocument(Exception):
-    """A file we do not keep; ``.message`` is a translatable sentence for the uploader."""
-
-    def __init__(self, message, **params):
-        super().__init__(message)
-        self.message = message
-        self.params = params
-
-
-@dataclass
-class Inspected:
-    content: bytes
-    content_type: str
+AREA = "agreements"  # where pim/private_files.py keeps them
 
 
 def max_bytes() -> int:
     return int(getattr(settings, "DOCUMENT_MAX_MB", DEFAULT_MAX_MB)) * 1024 * 1024
 
 
-# --- What a file is ---------------------------------------------------------------------------
-
-
-def inspect_upload(upload, limit: int | None = None) -> Inspected:
-    """The content and its real type, or RefusedDocument. Reads at most ``limit + 1`` bytes."""
-    limit = max_bytes() if limit is None else limit
-    if upload.size is not None and upload.size > limit:
-        raise RefusedDocument(TOO_BIG, limit=limit // (1024 * 1024))
-    data = _read_at_most(upload, limit + 1)
-    if len(data) > limit:
-        raise RefusedDocument(TOO_BIG, limit=limit // (1024 * 1024))
-    return Inspected(content=data, content_type=sniff(data, limit * UNPACK_FACTOR))
-
-
-def sniff(data: bytes, max_unpacked: int) -> str:
-    """The content type of an accepted document, judged by its bytes alone."""
-    if not data:
-        raise RefusedDocument(EMPTY)
-    if data.startswith(PDF_SIGNATURE):
-        return PDF
-    if data.startswith(OLE2_SIGNATURE):
-        return _ole2_type(data)
-    if data.startswith(ZIP_SIGNATURE):
-        return _zip_type(data, max_unpacked)
-    raise RefusedDocument(NOT_ACCEPTED)
-
-
-def _read_at_most(upload, size: int) -> bytes:
-    if getattr(upload, "seekable", lambda: False)():
-        upload.seek(0)
-    chunks, left = [], size
-    while left > 0:
-        chunk = upload.read(min(left, CHUNK))
-        if not chunk:
-            break
-        chunks.append(chunk)
-        left -= len(chunk)
-    return b"".join(chunks)
-
-
-OLE2_MACROS = {"_vba_project_cur", "_vba_project", "macros", "vba"}
-OLE2_ENCRYPTED = {"encryptedpackage", "encryptioninfo"}
-OLE2_STREAMS = (
-    ("worddocument", DOC),
-    ("workbook", XLS),
-    ("book", XLS),
-    ("powerpoint document", PPT),
-)
-OLE2_FREE = 0xFFFFFFFA  # sector numbers from here up are markers, not sectors
-
-
-def _ole2_type(data: bytes) -> str:
-    """Legacy Office files by the streams their directory names.
-
-    Other compound files (installers, encrypted OOXML packages, Outlook messages...) are refused.
-    """
-    names = _ole2_names(data)
-    if names & OLE2_ENCRYPTED:
-        raise RefusedDocument(PASSWORD)
-    if names & OLE2_MACROS:
-        raise RefusedDocument(MACROS)
-    for stream, content_type in OLE2_STREAMS:
-        if stream in names:
-            return content_type
-    raise RefusedDocument(NOT_ACCEPTED)
-
-
-def _ole2_names(data: bytes) -> set[str]:
-    """The (lower-case) names of the storages and streams in a compound file's directory."""
-
-    def number(at: int, size: int = 4) -> int:
-        return int.from_bytes(data[at : at + size], "little")
-
-    if len(data) < 512:
-        raise RefusedDocument(DAMAGED)
-    shift = number(30, 2)
-    if shift not in (9, 12):
-        raise RefusedDocument(DAMAGED)
-    sector_size = 1 << shift
-    sectors = (len(data) - sector_size) // sector_size + (len(data) % sector_size > 0)
-
-    def sector(index: int) -> bytes:
-        if index >= sectors:
-            raise RefusedDocument(DAMAGED)
-        start = (index + 1) * sector_size
-        return data[start : start + sector_size].ljust(sector_size, b"\0")
-
-    def numbers(block: bytes) -> list[int]:
-        return [int.from_bytes(block[i : i + 4], "little") for i in range(0, len(block), 4)]
-
-    # The sectors holding the allocation table: 109 in the header, then a chain of more. Only
-    # the first ``needed`` describe sectors of this file: reading on (or unpacking the whole
-    # table) would let a 20 MB file that names one sector millions of times cost minutes and
-    # gigabytes.
-    per_sector = sector_size // 4
-    needed = -(-sectors // per_sector)
-    fat_sectors = [n for n in numbers(data[76:512]) if n < OLE2_FREE]
-    difat, seen = number(68), set()
-    while difat < OLE2_FREE and len(fat_sectors) < needed:
-        if difat in seen or len(seen) > sectors:
-            raise RefusedDocument(DAMAGED)
-        seen.add(difat)
-        entries = numbers(sector(difat))
-        fat_sectors += [n for n in entries[:-1] if n < OLE2_FREE]
-        difat = entries[-1]
-
-    def following(index: int) -> int:
-        """The sector after ``index`` in its chain, as the allocation table says."""
-        table, at = divmod(index, per_sector)
-        if table >= len(fat_sectors):
-            raise RefusedDocument(DAMAGED)
-        return int.from_bytes(sector(fat_sectors[table])[at * 4 : at * 4 + 4], "little")
-
-    names, current, seen = set(), number(48), set()
-    while current < OLE2_FREE:
-        if current in seen:
-            raise RefusedDocument(DAMAGED)
-        seen.add(current)
-        block = sector(current)
-        for at in range(0, sector_size, 128):
-            entry = block[at : at + 128]
-            length = int.from_bytes(entry[64:66], "little")
-            if entry[66] in (1, 2) and 2 <= length <= 64:  # a storage or a stream
-                names.add(entry[: length - 2].decode("utf-16-le", "replace").lower())
-        current = following(current)
-    return names
-
-
-def _zip_type(data: bytes, max_unpacked: int) -> str:
-    try:
-        archive = zipfile.ZipFile(io.BytesIO(data))
-        members = archive.infolist()
-    except (zipfile.BadZipFile, ValueError, OverflowError, EOFError, NotImplementedError):
-        raise RefusedDocument(DAMAGED) from None
-    if not members:
-        raise RefusedDocument(NOT_OFFICE_ZIP)
-    if len(members) > MAX_ZIP_MEMBERS or sum(m.file_size for m in members) > max_unpacked:
-        raise RefusedDocument(ZIP_BOMB)
-    names = [m.filename.replace("\\", "/").lower() for m in members]
-    # The sizes above are the uploader's word: inflate everything ourselves, within the budget
-    # (a damaged or lying member is refused before anything else is decided).
-    budget, kept = max_unpacked, {}
-    for member, name in zip(members, names, strict=True):
-        keep = name in ("mimetype", "[content_types].xml")
-        size, content = _inflate(archive, member, budget, keep=keep)
-        budget -= size
-        if keep:
-            kept[name] = content
-    if names[0] == "mimetype":
-        return _odf_type(kept["mimetype"], names)
-    if "[content_types].xml" in names:
-        return _ooxml_type(kept["[content_types].xml"], names)
-    raise RefusedDocument(NOT_OFFICE_ZIP)
-
-
-def _inflate(archive, member, budget: int, *, keep: bool) -> tuple[int, bytes]:
-    """Inflate one member as a stream: its real size (and content, if ``keep``)."""
-    try:
-        # A kept member is a mimetype or a list of content types, not a book.
-        return safezip.inflate(archive, member, budget, keep=keep, keep_max=KEPT_MAX)
-    except safezip.TooBig:
-        raise RefusedDocument(ZIP_BOMB) from None
-    except safezip.Damaged:
-        raise RefusedDocument(DAMAGED) from None
-
-
-def _odf_type(mimetype: bytes, names: list[str]) -> str:
-    declared = mimetype.decode("ascii", "replace").strip()
-    if declared not in ODF_TYPES:
-        raise RefusedDocument(NOT_OFFICE_ZIP)
-    # LibreOffice keeps Basic modules under Basic/<library>/, other macros under Scripts/.
-    for name in names:
-        if name.startswith("scripts/") or (name.startswith("basic/") and name.count("/") >= 2):
-            raise RefusedDocument(MACROS)
-    return declared
-
-
-def _ooxml_type(content_types: bytes, names: list[str]) -> str:
-    if any(name.rsplit("/", 1)[-1] == "vbaproject.bin" for name in names):
-        raise RefusedDocument(MACROS)
-    if b"macroenabled" in content_types.lower():
-        raise RefusedDocument(MACROS)
-    tops = {name.split("/", 1)[0] for name in names if "/" in name}
-    found = {OOXML_PARTS[top] for top in tops if top in OOXML_PARTS}
-    if len(found) != 1:
-        raise RefusedDocument(NOT_OFFICE_ZIP)
-    return found.pop()
+def inspect_upload(upload) -> Inspected:
+    """The document's content and real type, or RefusedFile (within DOCUMENT_MAX_MB)."""
+    return filetypes.inspect_upload(upload, max_bytes())
 
 
 # --- Names and storage ------------------------------------------------------------------------
@@ -352,36 +85,13 @@ def display_name(raw: str | None, content_type: str | None = None) -> str:
     return (stem.strip() or FALLBACK_NAME)[: NAME_MAX - len(suffix)] + suffix
 
 
-def documents_dir() -> Path:
-    return Path(settings.MEDIA_ROOT) / "agreements"
-
-
-def file_path(document: Document) -> Path | None:
-    """Where the document's file is, if it is there."""
-    if not STORED_NAME.fullmatch(document.stored_name or ""):
-        return None
-    path = documents_dir() / document.stored_name
-    return path if path.is_file() else None
-
-
 def store(agreement: Agreement, inspected: Inspected, *, name: str, kind: str, user) -> Document:
-    """Write the file under a random name and record it, both or neither."""
-    directory = documents_dir()
-    directory.mkdir(parents=True, exist_ok=True)
-    stored_name = secrets.token_hex(16)
-    final = directory / stored_name
-    with tempfile.NamedTemporaryFile(dir=directory, prefix=".upload-", delete=False) as temporary:
-        partial = Path(temporary.name)
-        try:
-            temporary.write(inspected.content)
-            temporary.flush()
-            os.fsync(temporary.fileno())
-        except BaseException:
-            partial.unlink(missing_ok=True)
-            raise
+    """Keep the file under a random name and record it, both or neither."""
+    stored_name = private_files.new_name()
+    private_files.save(AREA, stored_name, inspected.content)
     try:
         with transaction.atomic():
-            document = Document.objects.create(
+            return Document.objects.create(
                 agreement=agreement,
                 kind=kind,
                 name=display_name(name, inspected.content_type),
@@ -391,12 +101,9 @@ def store(agreement: Agreement, inspected: Inspected, *, name: str, kind: str, u
                 sha256=hashlib.sha256(inspected.content).hexdigest(),
                 uploaded_by=user,
             )
-            os.replace(partial, final)
     except BaseException:
-        partial.unlink(missing_ok=True)
-        final.unlink(missing_ok=True)
+        private_files.delete(AREA, stored_name)
         raise
-    return document
 
 
 def agreement_documents(user, agreement: Agreement):
@@ -430,7 +137,7 @@ class DocumentForm(forms.Form):
         upload = self.cleaned_data["file"]
         try:
             self.inspected = inspect_upload(upload)
-        except RefusedDocument as refusal:
+        except RefusedFile as refusal:
             raise forms.ValidationError(
                 refusal.message, code="refused", params=refusal.params or None
             ) from None
@@ -470,16 +177,10 @@ class DocumentDownloadView(ObjectDetailView):
 
     def render_to_response(self, context, **response_kwargs):
         document = self.object
-        path = file_path(document)
-        if path is None:
-            raise Http404
-        response = FileResponse(
-            path.open("rb"),
-            as_attachment=True,
-            filename=document.name,
-            content_type=document.content_type,
+        response = private_files.download(
+            AREA, document.stored_name, filename=document.name, content_type=document.content_type
         )
-        response["X-Content-Type-Options"] = "nosniff"
+        if response is None:
+            raise Http404
         response["Content-Security-Policy"] = "sandbox"
-        response["Cache-Control"] = "private, no-store"
         return response

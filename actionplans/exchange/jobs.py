@@ -5,18 +5,17 @@
 2. ``sweep()`` (beat, every minute) hands over again the queued jobs that never reached a worker
    or were lost, puts back jobs whose worker died mid-way, and deletes files past their time.
 3. ``run()`` claims the job with one conditional UPDATE, so a job handed over twice is written
-   once; it writes to a temporary name and renames when complete, so a half-written file is
-   never offered for download.
+   once; it writes to a local temporary file and stores it (pim/private_files.py) only when
+   complete, and the job names its file only once it is stored: a half-written file is never
+   offered for download, and any web process can hand out what any worker wrote.
 """
 
 from __future__ import annotations
 
 import logging
-import os
-import secrets
+import tempfile
 import time
 from datetime import timedelta
-from pathlib import Path
 
 from django.conf import settings
 from django.core.exceptions import ObjectDoesNotExist
@@ -25,6 +24,7 @@ from django.db.models import Q
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
+from pim import private_files
 from pim.celery import app as celery_app
 
 from ..models import ExportJob, SpreadsheetImport
@@ -39,25 +39,39 @@ LOST_AFTER = timedelta(minutes=10)  # a hand-over not picked up by then is made 
 STALLED_AFTER = timedelta(minutes=30)  # a job "running" that long lost its worker
 
 
-def exports_dir() -> Path:
-    return Path(settings.MEDIA_ROOT) / "exports"
+EXPORTS, IMPORTS = "exports", "imports"  # their areas in pim/private_files.py
 
 
-def imports_dir() -> Path:
-    return Path(settings.MEDIA_ROOT) / "imports"
+def keep_upload(data: bytes, sheets_json: bytes) -> str:
+    """Store an upload and the rows read from it (so the preview and the confirmation need not
+    parse it again); returns the name to record."""
+    stored = private_files.new_name(".upload")
+    private_files.save(IMPORTS, stored, data)
+    private_files.save(IMPORTS, f"{stored}.json", sheets_json)
+    return stored
+
+
+def read_upload(stored_name: str) -> bytes | None:
+    """The rows read from an upload, or None once it is no longer kept."""
+    return private_files.read(IMPORTS, f"{stored_name}.json") if stored_name else None
 
 
 def forget_upload(stored_name: str) -> None:
     """Delete an upload and the rows read from it."""
-    (imports_dir() / stored_name).unlink(missing_ok=True)
-    (imports_dir() / f"{stored_name}.json").unlink(missing_ok=True)
+    private_files.delete(IMPORTS, stored_name)
+    private_files.delete(IMPORTS, f"{stored_name}.json")
 
 
-def file_path(job: ExportJob) -> Path | None:
-    if not job.file_name:
+def download(job: ExportJob):
+    """The finished job's file as an attachment, or None (not finished, or the file is gone)."""
+    if job.status != Status.DONE or not job.file_name:
         return None
-    path = exports_dir() / job.file_name
-    return path if path.is_file() else None
+    return private_files.download(
+        EXPORTS,
+        job.file_name,
+        filename=job.download_name,
+        content_type=export.SINKS[job.format].content_type,
+    )
 
 
 def start(user, *, scope, scope_pk, filters, fmt, title, rows_total) -> ExportJob:
@@ -104,25 +118,24 @@ def run(job_id: int) -> None:
     if not claimed:
         return
     job = ExportJob.objects.select_related("user").get(pk=job_id)
-    directory = exports_dir()
-    directory.mkdir(parents=True, exist_ok=True)
-    name = f"{job.pk}-{secrets.token_hex(8)}.{job.format}"
-    partial = directory / f"{name}.part"
+    name = private_files.new_name(f".{job.format}")
     try:
-        with translation.override(job.language):
-            points, _title = export.scoped_points(job.user, job.scope, job.scope_pk, job.filters)
-            total = points.count()
-            ExportJob.objects.filter(pk=job.pk).update(rows_total=total)
-            progress = Progress(job.pk)
-            with open(partial, "wb") as out:
-                written = export.write(points, job.format, out, on_progress=progress)
-        os.replace(partial, directory / name)
+        # Written to a local temporary file (xlsxwriter seeks in it), then stored whole.
+        with tempfile.TemporaryFile() as out:
+            with translation.override(job.language):
+                points, _title = export.scoped_points(
+                    job.user, job.scope, job.scope_pk, job.filters
+                )
+                total = points.count()
+                ExportJob.objects.filter(pk=job.pk).update(rows_total=total)
+                written = export.write(points, job.format, out, on_progress=Progress(job.pk))
+            out.seek(0)
+            private_files.save(EXPORTS, name, out)
     except ObjectDoesNotExist:
-        partial.unlink(missing_ok=True)
         _fail(job, now, _("You can no longer see what this export was for."))
         return
     except Exception:
-        partial.unlink(missing_ok=True)
+        private_files.delete(EXPORTS, name)
         logger.exception("Export job %s failed", job.pk)
         _fail(
             job,
@@ -138,7 +151,7 @@ def run(job_id: int) -> None:
         status=Status.DONE, file_name=name, rows_done=written, finished_at=timezone.now()
     )
     if not finished:
-        (directory / name).unlink(missing_ok=True)
+        private_files.delete(EXPORTS, name)
 
 
 class Progress:
@@ -182,19 +195,12 @@ def purge(now=None) -> dict[str, int]:
     cutoff = (now or timezone.now()) - timedelta(hours=settings.EXPORT_KEEP_HOURS)
     old_jobs = ExportJob.objects.filter(created_at__lt=cutoff).exclude(status=Status.RUNNING)
     for name in old_jobs.exclude(file_name="").values_list("file_name", flat=True):
-        (exports_dir() / name).unlink(missing_ok=True)
+        private_files.delete(EXPORTS, name)
     jobs_deleted, _by_model = old_jobs.delete()
     old_uploads = SpreadsheetImport.objects.filter(created_at__lt=cutoff).exclude(stored_name="")
     for name in old_uploads.values_list("stored_name", flat=True):
         forget_upload(name)
     uploads = old_uploads.update(stored_name="")
     # Files a crash left behind without a record.
-    stray = 0
-    for directory in (exports_dir(), imports_dir()):
-        if not directory.is_dir():
-            continue
-        for path in directory.iterdir():
-            if path.is_file() and path.stat().st_mtime < cutoff.timestamp():
-                path.unlink(missing_ok=True)
-                stray += 1
+    stray = private_files.sweep(EXPORTS, cutoff) + private_files.sweep(IMPORTS, cutoff)
     return {"jobs_deleted": jobs_deleted, "uploads_deleted": uploads, "stray_files": stray}

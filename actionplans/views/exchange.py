@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import hashlib
 import io
-import secrets
 import tempfile
 
 from django import forms
@@ -128,16 +127,10 @@ class ExportJobDownloadView(ObjectDetailView):
     model = ExportJob
 
     def render_to_response(self, context, **kwargs):
-        job = self.object
-        path = jobs.file_path(job) if job.status == ExportJob.Status.DONE else None
-        if path is None:
+        response = jobs.download(self.object)
+        if response is None:
             raise Http404
-        return FileResponse(
-            path.open("rb"),
-            as_attachment=True,
-            filename=job.download_name,
-            content_type=export.SINKS[job.format].content_type,
-        )
+        return response
 
 
 # --- Import ------------------------------------------------------------------------------------
@@ -213,12 +206,7 @@ class ImportUploadView(ParentMixin, RestrictedViewMixin, FormView):
             form.add_error("file", str(error.message))
             return self.form_invalid(form)
         upload = form.cleaned_data["file"]
-        stored = f"{secrets.token_hex(16)}.upload"
-        directory = jobs.imports_dir()
-        directory.mkdir(parents=True, exist_ok=True)
-        (directory / stored).write_bytes(form.data_bytes)
-        # What was read, so the preview and the confirmation need not parse the file again.
-        (directory / f"{stored}.json").write_bytes(dump_sheets(form.sheets))
+        stored = jobs.keep_upload(form.data_bytes, dump_sheets(form.sheets))
         record = SpreadsheetImport.objects.create(
             user=self.request.user,
             plan=plan,
@@ -273,10 +261,8 @@ class ImportPreviewView(ObjectDetailView):
 
     def read(self, record):
         """The rows read at upload time, or None once the upload is no longer kept."""
-        if not record.stored_name:
-            return None
-        path = jobs.imports_dir() / f"{record.stored_name}.json"
-        return load_sheets(path.read_bytes()) if path.is_file() else None
+        kept = jobs.read_upload(record.stored_name)
+        return load_sheets(kept) if kept is not None else None
 
     def post(self, request, *args, **kwargs):
         self.object = record = self.get_object()

@@ -38,7 +38,7 @@ from actionplans.models import (
     SpreadsheetImport,
     WorkingGroup,
 )
-from datasharing import documents
+from pim import filetypes
 
 pytestmark = pytest.mark.django_db
 
@@ -514,7 +514,7 @@ def test_a_compound_file_naming_one_sector_over_and_over_is_judged_at_once():
     sector 0 a hundred thousand times once cost it seconds and hundreds of MB per MB uploaded."""
     sectors = 2000
     header = bytearray(512)
-    header[:8] = documents.OLE2_SIGNATURE
+    header[:8] = filetypes.OLE2_SIGNATURE
     struct.pack_into("<H", header, 30, 9)  # 512-byte sectors
     struct.pack_into("<I", header, 48, 0xFFFFFFFE)  # no directory
     struct.pack_into("<I", header, 68, 1)  # the DIFAT chain starts at sector 1
@@ -523,6 +523,6 @@ def test_a_compound_file_naming_one_sector_over_and_over_is_judged_at_once():
         following = index + 1 if index + 1 < sectors else 0xFFFFFFFE
         struct.pack_into("<128I", body, index * 512, *([0] * 127 + [following]))
     started = time.monotonic()
-    with pytest.raises(documents.RefusedDocument):
-        documents.sniff(bytes(header + body), 10 << 20)
+    with pytest.raises(filetypes.RefusedFile):
+        filetypes.sniff(bytes(header + body), 10 << 20)
     assert time.monotonic() - started < 0.5

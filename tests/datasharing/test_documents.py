@@ -18,6 +18,7 @@ from django.urls import reverse
 
 from datasharing import documents
 from datasharing.models import Document
+from pim import filetypes
 
 pytestmark = pytest.mark.django_db
 
@@ -69,7 +70,7 @@ def ole2(*streams: str) -> bytes:
     """A compound file (version 3, 512-byte sectors): a FAT sector, then the directory."""
     free, end, fat_sector = 0xFFFFFFFF, 0xFFFFFFFE, 0xFFFFFFFD
     header = (
-        documents.OLE2_SIGNATURE
+        filetypes.OLE2_SIGNATURE
         + bytes(16)
         + struct.pack("<HHHHH", 0x3E, 3, 0xFFFE, 9, 6)
         + bytes(6)
@@ -150,16 +151,16 @@ def plain_zip() -> bytes:
 
 
 ACCEPTED = [
-    ("agreement.pdf", PDF, documents.PDF),
-    ("signed.docx", ooxml("word"), documents.DOCX),
-    ("annex.xlsx", ooxml("xl"), documents.XLSX),
-    ("slides.pptx", ooxml("ppt"), documents.PPTX),
-    ("signed.odt", odf("text"), documents.ODT),
-    ("annex.ods", odf("spreadsheet"), documents.ODS),
-    ("slides.odp", odf("presentation"), documents.ODP),
-    ("old.doc", ole2("WordDocument", "1Table", "\x05SummaryInformation"), documents.DOC),
-    ("old.xls", ole2("Workbook"), documents.XLS),
-    ("old.ppt", ole2("PowerPoint Document", "Current User"), documents.PPT),
+    ("agreement.pdf", PDF, filetypes.PDF),
+    ("signed.docx", ooxml("word"), filetypes.DOCX),
+    ("annex.xlsx", ooxml("xl"), filetypes.XLSX),
+    ("slides.pptx", ooxml("ppt"), filetypes.PPTX),
+    ("signed.odt", odf("text"), filetypes.ODT),
+    ("annex.ods", odf("spreadsheet"), filetypes.ODS),
+    ("slides.odp", odf("presentation"), filetypes.ODP),
+    ("old.doc", ole2("WordDocument", "1Table", "\x05SummaryInformation"), filetypes.DOC),
+    ("old.xls", ole2("Workbook"), filetypes.XLS),
+    ("old.ppt", ole2("PowerPoint Document", "Current User"), filetypes.PPT),
 ]
 
 
@@ -340,29 +341,29 @@ def test_files_are_never_reachable_under_media(registry, media):
 
 
 REFUSALS = [
-    ("image.pdf", PNG, documents.NOT_ACCEPTED),
-    ("page.pdf", HTML, documents.NOT_ACCEPTED),
-    ("setup.docx", EXE, documents.NOT_ACCEPTED),
-    ("archive.docx", plain_zip(), documents.NOT_OFFICE_ZIP),
+    ("image.pdf", PNG, filetypes.NOT_ACCEPTED),
+    ("page.pdf", HTML, filetypes.NOT_ACCEPTED),
+    ("setup.docx", EXE, filetypes.NOT_ACCEPTED),
+    ("archive.docx", plain_zip(), filetypes.NOT_OFFICE_ZIP),
     (
         "macros.docx",
         ooxml("word", main=DOCM_MAIN, extra=[("word/vbaProject.bin", b"\x00" * 64)]),
-        documents.MACROS,
+        filetypes.MACROS,
     ),
-    ("macros-only-declared.docx", ooxml("word", main=DOCM_MAIN), documents.MACROS),
-    ("macros.xlsx", ooxml("xl", extra=[("xl/vbaProject.bin", b"\x00" * 64)]), documents.MACROS),
+    ("macros-only-declared.docx", ooxml("word", main=DOCM_MAIN), filetypes.MACROS),
+    ("macros.xlsx", ooxml("xl", extra=[("xl/vbaProject.bin", b"\x00" * 64)]), filetypes.MACROS),
     (
         "macros.odt",
         odf("text", extra=[("Basic/Standard/Module1.xml", b"<script:module/>")]),
-        documents.MACROS,
+        filetypes.MACROS,
     ),
-    ("macros.doc", ole2("WordDocument", "Macros", "VBA"), documents.MACROS),
-    ("macros.xls", ole2("Workbook", "_VBA_PROJECT_CUR", "VBA"), documents.MACROS),
-    ("locked.docx", ole2("EncryptionInfo", "EncryptedPackage"), documents.PASSWORD),
-    ("installer.doc", ole2("SummaryInformation", "Binary.bin"), documents.NOT_ACCEPTED),
-    ("not-odf.odt", odf("graphics"), documents.NOT_OFFICE_ZIP),
-    ("truncated.docx", ooxml("word")[:-30], documents.DAMAGED),
-    ("empty.pdf", b"", documents.EMPTY),
+    ("macros.doc", ole2("WordDocument", "Macros", "VBA"), filetypes.MACROS),
+    ("macros.xls", ole2("Workbook", "_VBA_PROJECT_CUR", "VBA"), filetypes.MACROS),
+    ("locked.docx", ole2("EncryptionInfo", "EncryptedPackage"), filetypes.PASSWORD),
+    ("installer.doc", ole2("SummaryInformation", "Binary.bin"), filetypes.NOT_ACCEPTED),
+    ("not-odf.odt", odf("graphics"), filetypes.NOT_OFFICE_ZIP),
+    ("truncated.docx", ooxml("word")[:-30], filetypes.DAMAGED),
+    ("empty.pdf", b"", filetypes.EMPTY),
 ]
 
 
@@ -398,7 +399,7 @@ def test_a_zip_bomb_is_refused(registry, media, settings, bomb):
     r = registry
     response = upload(r.client("stella"), r.shared, "bomb.docx", content)
     assert response.status_code == 200
-    assert str(documents.ZIP_BOMB) in response.content.decode().replace("&#x27;", "'")
+    assert str(filetypes.ZIP_BOMB) in response.content.decode().replace("&#x27;", "'")
     assert not Document.objects.exists()
     assert stored_files(media) == []
 
@@ -407,21 +408,21 @@ def test_a_zip_under_the_unpacking_budget_is_accepted(settings):
     settings.DOCUMENT_MAX_MB = 1
     content = docx_bomb(8)  # 8 MB unpacked: within 10 times the cap
     inspected = documents.inspect_upload(SimpleUploadedFile("big.docx", content))
-    assert inspected.content_type == documents.DOCX
+    assert inspected.content_type == filetypes.DOCX
 
 
 def test_messages_are_translatable():
     from django.utils.functional import Promise
 
     for message in (
-        documents.TOO_BIG,
-        documents.EMPTY,
-        documents.NOT_ACCEPTED,
-        documents.NOT_OFFICE_ZIP,
-        documents.MACROS,
-        documents.ZIP_BOMB,
-        documents.DAMAGED,
-        documents.PASSWORD,
+        filetypes.TOO_BIG,
+        filetypes.EMPTY,
+        filetypes.NOT_ACCEPTED,
+        filetypes.NOT_OFFICE_ZIP,
+        filetypes.MACROS,
+        filetypes.ZIP_BOMB,
+        filetypes.DAMAGED,
+        filetypes.PASSWORD,
     ):
         assert isinstance(message, Promise)
 
@@ -443,16 +444,16 @@ class CountingUpload(io.BytesIO):
 
 def test_a_declared_oversize_is_refused_before_reading():
     upload_ = CountingUpload(PDF + bytes(3 * 1024 * 1024), size=3 * 1024 * 1024 + len(PDF))
-    with pytest.raises(documents.RefusedDocument) as refused:
-        documents.inspect_upload(upload_, limit=1024 * 1024)
-    assert refused.value.message == documents.TOO_BIG
+    with pytest.raises(filetypes.RefusedFile) as refused:
+        filetypes.inspect_upload(upload_, 1024 * 1024)
+    assert refused.value.message == filetypes.TOO_BIG
     assert upload_.bytes_read == 0
 
 
 def test_a_size_that_lies_stops_reading_at_the_cap_plus_one():
     upload_ = CountingUpload(PDF + bytes(3 * 1024 * 1024), size=10)
-    with pytest.raises(documents.RefusedDocument):
-        documents.inspect_upload(upload_, limit=1024 * 1024)
+    with pytest.raises(filetypes.RefusedFile):
+        filetypes.inspect_upload(upload_, 1024 * 1024)
     assert upload_.bytes_read == 1024 * 1024 + 1
 
 
@@ -480,13 +481,13 @@ def test_a_size_that_lies_stops_reading_at_the_cap_plus_one():
     ],
 )
 def test_display_names(raw, expected):
-    assert documents.display_name(raw, documents.PDF) == expected
+    assert documents.display_name(raw, filetypes.PDF) == expected
 
 
 def test_display_names_keep_a_matching_extension_whatever_its_case():
-    assert documents.display_name("Annex.DOCX", documents.DOCX) == "Annex.DOCX"
-    assert documents.display_name("annex.doc", documents.DOCX) == "annex.doc.docx"
-    assert documents.display_name("old.dot", documents.DOC) == "old.dot"
+    assert documents.display_name("Annex.DOCX", filetypes.DOCX) == "Annex.DOCX"
+    assert documents.display_name("annex.doc", filetypes.DOCX) == "annex.doc.docx"
+    assert documents.display_name("old.dot", filetypes.DOC) == "old.dot"
 
 
 @pytest.mark.parametrize(
@@ -527,7 +528,7 @@ def test_when_the_row_cannot_be_saved_no_file_stays(registry, media, monkeypatch
         raise RuntimeError("database down")
 
     monkeypatch.setattr(Document.objects, "create", broken)
-    inspected = documents.Inspected(content=PDF, content_type=documents.PDF)
+    inspected = filetypes.Inspected(content=PDF, content_type=filetypes.PDF)
     with pytest.raises(RuntimeError):
         documents.store(r.shared, inspected, name="a.pdf", kind="signed", user=r.stella)
     assert list((media / "agreements").iterdir()) == []

@@ -118,9 +118,10 @@ def _due_cell(values, due, current_due, has_deadline_column, result, number, nam
     The deadline as typed is the truth, and the due date is worked out from it; the export
     writes both. So a due date only becomes the deadline where no deadline is typed (an empty
     Deadline cell, or no such column). Where both are filled and disagree, the typed deadline is
-    kept and the preview says so: a due cell left stale after the deadline text was edited must
-    not win on the next import of the same file (importing a file twice changes nothing), and
-    the person is told how to set a date instead.
+    kept: a due cell left stale after the deadline text was edited must not win on the next
+    import of the same file (importing a file twice changes nothing). Where the due cell is
+    neither the saved due date nor the typed deadline's, the preview says the deadline is kept
+    and how to set a date instead.
     """
     if due in (KEEP, None):
         return
@@ -133,7 +134,9 @@ def _due_cell(values, due, current_due, has_deadline_column, result, number, nam
         return  # the Deadline cell was refused: its problem is already listed
     if not typed.text:
         values["deadline"] = _due_deadline(due, result, number, names["due_date"])
-    elif typed.due != due:
+    elif typed.due != due and due != current_due:
+        # (A due cell still equal to the saved due date is the copy the export wrote, left as it
+        # was while the deadline text was edited: nothing to say.)
         result.problems.append(
             Problem(
                 number,
