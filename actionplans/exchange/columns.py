@@ -14,6 +14,7 @@ text, and ``import_data()`` asks the database once per row per foreign key. The 
 from __future__ import annotations
 
 import unicodedata
+from datetime import date, datetime
 from functools import cache
 
 from django.conf import settings
@@ -55,6 +56,50 @@ class ProgressWidget(widgets.IntegerWidget):
         return number
 
 
+# Dates as a spreadsheet writes them once someone re-saved the file: ISO from our export, then
+# day first (LibreOffice and Excel outside the US: 31/03/2019, 31.03.19, 31-03-2019), with a
+# two-digit year read as 20yy. A date cell (a real date) needs none of this.
+DAY_FIRST = (
+    "%Y-%m-%d", "%d/%m/%Y", "%d/%m/%y", "%d.%m.%Y", "%d.%m.%y", "%d-%m-%Y", "%d-%m-%y", "%Y/%m/%d",
+)  # fmt: skip
+# A US-locale program writes month first (03/31/19): a reading offered only where it is the one
+# that agrees with the row's deadline or the saved due date (export_rows.py).
+MONTH_FIRST = ("%m/%d/%Y", "%m/%d/%y")
+
+
+def date_readings(value) -> list[date]:
+    """What a due-date cell may mean: the day-first reading first, then the month-first one
+    when it differs. Empty for an empty cell; ValueError for what is no date at all."""
+    if value is None or (isinstance(value, str) and not value.strip()):
+        return []
+    if isinstance(value, datetime):
+        return [value.date()]
+    if isinstance(value, date):
+        return [value]
+    text = str(value).strip().split(" ")[0].split("T")[0]  # a time after the date is dropped
+    readings = []
+    for formats in (DAY_FIRST, MONTH_FIRST):
+        for fmt in formats:
+            try:
+                found = datetime.strptime(text, fmt).date()
+            except ValueError:
+                continue
+            if found not in readings:
+                readings.append(found)
+            break
+    if not readings:
+        raise ValueError(value)
+    return readings
+
+
+class DueDateWidget(widgets.DateWidget):
+    """A due date as a cell holds it: a real date, ISO text, or a re-saved day-first date."""
+
+    def clean(self, value, row=None, **kwargs):
+        readings = date_readings(value)
+        return readings[0] if readings else None
+
+
 ORDER = (
     "id",
     "plan",
@@ -91,9 +136,7 @@ class ActionPointResource(resources.ModelResource):
     challenge = fields.Field(attribute="challenge__title", column_name=_("Challenge"))
     description = fields.Field(attribute="description", column_name=_("Action point"))
     deadline = fields.Field(attribute="deadline_text", column_name=_("Deadline (as typed)"))
-    due_date = fields.Field(
-        attribute="due_date", column_name=_("Due date"), widget=widgets.DateWidget()
-    )
+    due_date = fields.Field(attribute="due_date", column_name=_("Due date"), widget=DueDateWidget())
     status = fields.Field(attribute="status", column_name=_("Status"), widget=StatusWidget())
     progress = fields.Field(
         attribute="progress", column_name=_("Progress (%)"), widget=ProgressWidget()

@@ -22,7 +22,7 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.text import slugify
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy as _lazy
+from django.utils.translation import gettext_lazy
 from django.views import View
 from django.views.generic import FormView
 
@@ -138,8 +138,8 @@ class ExportJobDownloadView(ObjectDetailView):
 
 class ImportForm(forms.Form):
     file = forms.FileField(
-        label=_lazy("Workbook or CSV file"),
-        help_text=_lazy(
+        label=gettext_lazy("Workbook or CSV file"),
+        help_text=gettext_lazy(
             "An export from this site, edited in Excel, or the plan's table as typed at the "
             "workshop (Challenges, Action Point, Timeline / Deadline, Focal point)."
         ),

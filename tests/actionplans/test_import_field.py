@@ -151,3 +151,49 @@ def test_a_new_name_is_listed_as_a_new_person(plan_people):
     preview = client.get(upload(client, url, xlsx_bytes(rows))["Location"])
     assert preview.context["result"].new_people == ["Rami Nasser"]
     assert "New people, as typed" in preview.content.decode()
+
+
+def resaved_csv(client, group, *, date_format, delimiter=",", encoding="utf-8") -> bytes:
+    """The group's CSV export as a spreadsheet program writes it back: dates in its locale's
+    short form, its delimiter, its encoding."""
+    import csv
+
+    exported = body(
+        client.get(reverse("actionplans:group_export", args=[group.pk]), {"format": "csv"})
+    )
+    rows = list(csv.reader(io.StringIO(exported.decode("utf-8-sig"))))
+    header = rows[0]
+    for row in rows[1:]:
+        for column in ("Due date", "Last update date"):
+            index = header.index(column)
+            if row[index]:
+                row[index] = datetime.date.fromisoformat(row[index]).strftime(date_format)
+    out = io.StringIO()
+    csv.writer(out, delimiter=delimiter, lineterminator="\r\n").writerows(rows)
+    return out.getvalue().encode(encoding)
+
+
+@pytest.mark.parametrize(
+    ("program", "date_format", "delimiter", "encoding"),
+    [
+        ("LibreOffice, en-GB", "%d/%m/%y", ",", "utf-8"),
+        ("LibreOffice, en-US", "%m/%d/%y", ",", "utf-8"),
+        ("Excel, French", "%d/%m/%Y", ";", "cp1252"),
+        ("Excel, German", "%d.%m.%Y", ";", "cp1252"),
+    ],
+)
+def test_a_csv_resaved_by_a_spreadsheet_program_comes_back_unchanged(
+    plan_people, program, date_format, delimiter, encoding
+):
+    plan_people.point1.description = "IMWG to recommend standardised tools — état des lieux"
+    plan_people.point1.save()
+    client = plan_people.client("coco")
+    data = resaved_csv(
+        client, plan_people.group1, date_format=date_format, delimiter=delimiter, encoding=encoding
+    )
+    url = reverse("actionplans:group_import", args=[plan_people.group1.pk])
+    response = upload(client, url, data, name="plan.csv")
+    assert response.status_code == 302, response.content.decode()[:2000]
+    result = client.get(response["Location"]).context["result"]
+    assert result.problems == [], program
+    assert result.counts == {"create": 0, "update": 0, "unchanged": 2}, program

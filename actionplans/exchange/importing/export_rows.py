@@ -16,7 +16,7 @@ from django.utils.translation import gettext_lazy
 from ...deadlines import DeadlineError, parse_deadline
 from ...models import ActionPoint
 from .. import layouts
-from ..columns import RESOURCE
+from ..columns import RESOURCE, date_readings
 from ..reading import Sheet
 from .cells import cell, column_names, read_deadline
 from .matching import Matcher
@@ -78,6 +78,8 @@ def read(matcher: Matcher, sheet: Sheet, header, result: ImportPreview):
         due = clean("due_date")
         if isinstance(due, datetime):
             due = due.date()
+        # Every reading of the cell (day first, then month first), to match a US-saved file.
+        readings = date_readings(cell(row, cols["due_date"])) if due not in (KEEP, None) else []
         if "lead" in cols:
             values["lead"] = matcher.person(layouts.one_line(cell(row, cols["lead"])))
             if not values["lead"]:
@@ -102,14 +104,23 @@ def read(matcher: Matcher, sheet: Sheet, header, result: ImportPreview):
                 continue
             current = matcher.points[point_id]
             challenge = matcher.challenges_by_pk[current["challenge_id"]]
+            due = _agreeing(readings, values.get("deadline", KEEP), current["due_date"]) or due
             _due_cell(values, due, current["due_date"], "deadline" in cols, result, number, names)
         else:
             challenge = _export_challenge(matcher, row, number, cols, names, result)
+            due = _agreeing(readings, values.get("deadline", KEEP), None) or due
             _due_cell(values, due, None, "deadline" in cols, result, number, names)
         blocked = any(problem.blocking for problem in result.problems[problems_before:])
         if blocked or challenge is None:
             continue
         matcher.add_point(result, number, challenge, values, point_id)
+
+
+def _agreeing(readings, typed, current_due):
+    """The reading of a due cell that agrees with the row's typed deadline or the saved due
+    date, if one does: 03/31/19 from a US-locale spreadsheet is then 31 March, not refused."""
+    wanted = {current_due} | ({typed.due} if typed is not KEEP else set())
+    return next((reading for reading in readings if reading in wanted), None)
 
 
 def _due_cell(values, due, current_due, has_deadline_column, result, number, names) -> None:
