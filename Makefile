@@ -15,7 +15,7 @@ BENCH_DATABASE_URL ?= postgres://postgres@127.0.0.1:5432/pim_bench
 help:
 	@echo "make run     install, migrate, load the demo, serve http://$(HOST):$(PORT)"
 	@echo "make test    the whole test suite (PostgreSQL/Redis when DATABASE_URL/REDIS_URL are set)"
-	@echo "make lint    ruff, migrations, system checks, the import layers"
+	@echo "make lint    ruff, migrations, system checks, the import layers, mypy on pim/"
 	@echo "make messages  refresh and compile the French and Arabic translations"
 	@echo "make bench   generate 100,000 action points in PostgreSQL (pim_bench) and time the lists"
 
@@ -45,6 +45,7 @@ lint: $(INSTALLED)
 	$(BIN)/python manage.py makemigrations --check --dry-run
 	$(BIN)/python manage.py check
 	$(BIN)/pytest -q -p no:cacheprovider tests/test_architecture.py
+	$(BIN)/mypy pim
 
 format: $(INSTALLED)
 	$(BIN)/ruff check --fix .

@@ -155,9 +155,7 @@ def _day(year: int, month: int, day: int, swapped: str | None = None) -> tuple[d
         raise _Impossible(_Reason(_("a year has 12 months.")), swapped)
     if not 1 <= day <= calendar.monthrange(year, month)[1]:
         raise _Impossible(
-            _Reason(
-                _("that month has %(days)s days."), days=calendar.monthrange(year, month)[1]
-            ),
+            _Reason(_("that month has %(days)s days."), days=calendar.monthrange(year, month)[1]),
             swapped,
         )
     return date(year, month, day), Precision.DAY

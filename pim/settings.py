@@ -12,6 +12,8 @@ from pathlib import Path
 
 import dj_database_url
 from celery.schedules import crontab
+from csp.constants import NONE as CSP_NONE
+from csp.constants import SELF as CSP_SELF
 from django.core.exceptions import ImproperlyConfigured
 from django.utils.translation import gettext_lazy as _
 
@@ -87,6 +89,7 @@ INSTALLED_APPS = [
     "django.contrib.staticfiles",
     "guardian",
     "axes",
+    "csp",  # for its system checks on CONTENT_SECURITY_POLICY
     "pim",
     "actionplans",
     "consent",
@@ -95,7 +98,13 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
-    "whitenoise.middleware.WhiteNoiseMiddleware",
+    "whitenoise.middleware.WhiteNoiseMiddleware",  # serves static files, precompressed
+    # Pages compressed for slow links (downloads are left as they are: pim/compression.py).
+    "pim.compression.PageCompressionMiddleware",
+    # Below whitenoise, which answers static files before them: those keep their long caching.
+    "csp.middleware.CSPMiddleware",
+    "pim.middleware.PermissionsPolicyMiddleware",
+    "pim.middleware.NoStoreMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
     "django.middleware.common.CommonMiddleware",
@@ -105,9 +114,13 @@ MIDDLEWARE = [
     "django.contrib.auth.middleware.LoginRequiredMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    # The product's 404 and 500 pages in the embedded mode too (DEBUG on): pim/error_pages.py.
+    "pim.error_pages.ProductErrorPagesMiddleware",
     # Last, as django-axes asks, so it sees the outcome of the sign-in view.
     "axes.middleware.AxesMiddleware",
 ]
+# With DEBUG on, show Django's technical 404 and 500 pages instead of the product's (developers).
+TECHNICAL_ERROR_PAGES = env_bool("TECHNICAL_ERROR_PAGES", False)
 
 ROOT_URLCONF = "pim.urls"
 WSGI_APPLICATION = "pim.wsgi.application"
@@ -207,6 +220,9 @@ STATIC_ROOT = Path(env("STATIC_ROOT") or BASE_DIR / "staticfiles")
 STATICFILES_DIRS = [BASE_DIR / "static"]
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
+    # Exports, uploaded imports and agreement documents (pim/private_files.py): MEDIA_ROOT on
+    # this disk, which no URL serves. Files are handed out only by permission-checked views.
+    "private": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
     "staticfiles": {
         "BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"
         if DEBUG
@@ -227,6 +243,11 @@ EXPORT_KEEP_HOURS = env_int("EXPORT_KEEP_HOURS", 24)
 IMPORT_MAX_BYTES = env_int("IMPORT_MAX_MB", 10) * 1024 * 1024
 IMPORT_MAX_ROWS = env_int("IMPORT_MAX_ROWS", 20000)
 IMPORT_MAX_UNPACKED_BYTES = env_int("IMPORT_MAX_UNPACKED_MB", 50) * 1024 * 1024
+# A workbook is read in a child process (actionplans/exchange/isolated.py) with these limits, so a
+# file that would exhaust memory or hang costs one refused upload, never a server worker. Keep
+# the timeout below gunicorn's worker timeout (30 s).
+IMPORT_READER_MAX_MEMORY_MB = env_int("IMPORT_READER_MAX_MEMORY_MB", 1024)
+IMPORT_READER_TIMEOUT_SECONDS = env_int("IMPORT_READER_TIMEOUT_SECONDS", 20)
 # Signed agreements and annexes (PDF and office documents): the largest file, in MB.
 DOCUMENT_MAX_MB = env_int("DOCUMENT_MAX_MB", 20)
 
@@ -305,6 +326,53 @@ if not DEBUG:
     SECURE_HSTS_PRELOAD = env_bool("SECURE_HSTS_PRELOAD", True)
     if env_bool("BEHIND_TLS_PROXY", False):
         SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
+
+# Content-Security-Policy (django-csp): pages load scripts, styles, images and fonts from this
+# site only, and run no inline code: no <script> blocks, on*= attributes or style= attributes
+# (page scripts go in static/js/, loaded from {% block extra_js %}). An injected script tag or
+# handler is then refused by the browser. The Django admin needs no exception (tests/browser/
+# test_csp.py crawls it too).
+CONTENT_SECURITY_POLICY = {
+    "DIRECTIVES": {
+        "default-src": [CSP_SELF],
+        "script-src": [CSP_SELF],
+        "style-src": [CSP_SELF],
+        "img-src": [CSP_SELF, "data:"],
+        "font-src": [CSP_SELF],
+        "connect-src": [CSP_SELF],
+        "form-action": [CSP_SELF],
+        "frame-ancestors": [CSP_NONE],
+        "base-uri": [CSP_SELF],
+        "object-src": [CSP_NONE],
+    },
+}
+# Powerful browser features the app never uses, denied to every page (pim/middleware.py). Only
+# features Chromium knows: it logs a warning on every page for any other (so not FLoC's
+# "interest-cohort", replaced by "browsing-topics", nor "ambient-light-sensor", "bluetooth" or,
+# on Linux, "web-share"); tests/browser/test_csp.py fails on such a warning.
+PERMISSIONS_POLICY_DENIED = [
+    "accelerometer",
+    "autoplay",
+    "browsing-topics",
+    "camera",
+    "display-capture",
+    "encrypted-media",
+    "geolocation",
+    "gyroscope",
+    "hid",
+    "idle-detection",
+    "local-fonts",
+    "magnetometer",
+    "microphone",
+    "midi",
+    "payment",
+    "publickey-credentials-create",
+    "publickey-credentials-get",
+    "screen-wake-lock",
+    "serial",
+    "usb",
+    "xr-spatial-tracking",
+]
 
 LOGGING = {
     "version": 1,

@@ -67,3 +67,24 @@ def page(request, need_chromium):
         yield context.new_page()
     finally:
         context.close()
+
+
+@pytest.fixture
+def page_with_history(request, need_chromium):
+    """A page in a Chromium that keeps the pages one leaves in its back/forward cache, as people's
+    browsers do. Playwright turns that cache off by default, which would hide what the back
+    button shows after sign-out on a shared laptop."""
+    browser = request.getfixturevalue("browser")
+    chromium = browser.browser_type.launch(
+        executable_path=CHROMIUM,
+        headless=True,
+        args=CHROMIUM_ARGS,
+        ignore_default_args=["--disable-back-forward-cache"],
+    )
+    try:
+        context = chromium.new_context(locale="en-GB")
+        context.set_default_timeout(10_000)
+        context.set_default_navigation_timeout(15_000)
+        yield context.new_page()
+    finally:
+        chromium.close()

@@ -27,3 +27,10 @@ def main_nav(page: Page):
 
 def messages(page: Page):
     return page.get_by_role("status")
+
+
+def sign_out(page: Page) -> None:
+    """Through the user menu's Sign out button (a POST form, as a person does)."""
+    page.locator("details.usermenu summary").click()
+    page.get_by_role("button", name="Sign out", exact=True).click()
+    expect(page.get_by_label("Password")).to_be_visible()
