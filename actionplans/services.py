@@ -74,8 +74,24 @@ def describe(changes: list[dict]) -> list[tuple[str, str, str]]:
     return rows
 
 
+class Deleted(Exception):
+    """The action point was deleted after the page or form was opened: nothing was written."""
+
+
+def lock(point: ActionPoint) -> ActionPoint:
+    """The action point re-read under its row lock, held for the rest of the transaction.
+
+    What the view read before may be out of date, or gone: a point deleted meanwhile raises
+    ``Deleted`` (a plain ``save()`` would insert it again, and an update would point at nothing).
+    """
+    current = ActionPoint.objects.select_for_update().filter(pk=point.pk).first()
+    if current is None:
+        raise Deleted(f"action point {point.pk} was deleted")
+    return current
+
+
 def _lock(point: ActionPoint, seen_version: int | None) -> ActionPoint:
-    current = ActionPoint.objects.select_for_update().get(pk=point.pk)
+    current = lock(point)
     if seen_version is not None and current.version != seen_version:
         changes = list(
             ActionPointChange.objects.filter(action_point=current, version__gt=seen_version)
@@ -118,7 +134,8 @@ def create_action_point(form, author) -> ActionPoint:
 
 @transaction.atomic
 def save_action_point(form, author, seen_version: int) -> ActionPoint:
-    """Save an edited action point, unless someone else saved it since ``seen_version``."""
+    """Save an edited action point, unless someone else saved it since ``seen_version``
+    (``StaleEdit``) or deleted it (``Deleted``)."""
     current = _lock(form.instance, seen_version)
     before = snapshot(current)
     point = form.save()
@@ -131,7 +148,8 @@ def save_action_point(form, author, seen_version: int) -> ActionPoint:
 def post_update(
     point: ActionPoint, author, *, status: str, progress: int, note: str, seen_version: int
 ) -> ProgressUpdate:
-    """Add a journal entry, applying the status and progress it reports."""
+    """Add a journal entry, applying the status and progress it reports; ``StaleEdit`` or
+    ``Deleted`` when someone else changed or deleted the action point meanwhile."""
     current = _lock(point, seen_version)
     before = snapshot(current)
     update = ProgressUpdate.objects.create(
@@ -150,3 +168,19 @@ def post_update(
     else:
         ActionPoint.objects.filter(pk=current.pk).update(updated_at=update.created_at)
     return update
+
+
+@transaction.atomic
+def delete_action_point(point: ActionPoint) -> bool:
+    """Delete an action point with its journal and history; False when it was already gone.
+
+    The lock comes first: Django collects the journal entries to delete before deleting the
+    point, so an update posted in between would be left pointing at nothing and fail the
+    transaction. Under the lock, an update waits, then finds the point deleted.
+    """
+    try:
+        current = lock(point)
+    except Deleted:
+        return False
+    current.delete()
+    return True

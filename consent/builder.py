@@ -19,7 +19,7 @@ from django.shortcuts import get_object_or_404
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy as _lazy
+from django.utils.translation import gettext_lazy
 from django.views import View
 from django.views.generic import TemplateView
 
@@ -44,6 +44,7 @@ from .models import (
     GuidanceRule,
     SharingLine,
 )
+from .services import lock_form
 from .vocabulary import Activity, Element, Language, Sensitivity
 
 # --- Forms -------------------------------------------------------------------------------------
@@ -99,7 +100,7 @@ class ConsentFormForm(AuthoredFormMixin, forms.ModelForm):
 
 
 class AddClauseForm(RestrictedFormMixin, forms.Form):
-    clause = forms.ModelChoiceField(label=_lazy("Clause"), queryset=Clause.objects.all())
+    clause = forms.ModelChoiceField(label=gettext_lazy("Clause"), queryset=Clause.objects.all())
 
     def __init__(self, *args, user, form, **kwargs):
         super().__init__(*args, user=user, **kwargs)
@@ -241,6 +242,10 @@ class AddClauseView(FormPartMixin, ObjectFormView):
 
     def form_valid(self, form):
         with transaction.atomic():
+            # Under the form's lock, like every change to its clauses: two clauses added at
+            # once get different positions.
+            if lock_form(self.object.pk) is None:
+                raise Http404
             last = self.object.items.aggregate(last=Max("position"))["last"]
             FormClause.objects.create(
                 form=self.object,
@@ -251,8 +256,21 @@ class AddClauseView(FormPartMixin, ObjectFormView):
         return HttpResponseRedirect(self.object.get_absolute_url() + "#clauses")
 
 
+def clause_gone(request, form: ConsentForm) -> HttpResponseRedirect:
+    """The answer when a clause was removed by someone else while this request waited for the
+    form's lock: back to the form, saying so; nothing was written."""
+    messages.warning(request, _("This clause has already been removed."))
+    return HttpResponseRedirect(form.get_absolute_url() + "#clauses")
+
+
 class ItemActionView(RestrictedViewMixin, View):
-    """POST-only actions on one clause of a form: move it up or down, or remove it."""
+    """POST-only actions on one clause of a form: move it up or down, or remove it.
+
+    A clause that is gone when the request arrives answers 404, like every missing object here
+    (its form is no longer known, and "removed" cannot be told from "never yours"). One removed
+    by someone else while this request waited for the form's lock was seen through restrict()
+    a moment ago: the person may change that form, so they go back to it with a message.
+    """
 
     model = FormClause
     action = "change"
@@ -262,23 +280,28 @@ class ItemActionView(RestrictedViewMixin, View):
         if action not in ("up", "down", "remove"):
             raise Http404
         item = get_object_or_404(self.get_queryset().select_related("form"), pk=pk)
+        form = item.form
         with transaction.atomic():
+            if lock_form(form.pk) is None:
+                raise Http404
+            # Read after the lock: the order as the last change left it, without any clause
+            # removed meanwhile (a read before the lock may still list it).
             items = list(
-                FormClause.objects.select_for_update()
-                .filter(form=item.form_id)
-                .order_by("position", "pk")
+                FormClause.objects.select_for_update().filter(form=form).order_by("position", "pk")
             )
-            index = next(i for i, other in enumerate(items) if other.pk == item.pk)
+            index = next((i for i, other in enumerate(items) if other.pk == item.pk), None)
+            if index is None:
+                return clause_gone(request, form)
             if action == "remove":
                 items.pop(index).delete()
-            elif action in ("up", "down"):
+            else:
                 other = index - 1 if action == "up" else index + 1
                 if 0 <= other < len(items):
                     items[index], items[other] = items[other], items[index]
             for position, current in enumerate(items):
                 if current.position != position:
                     FormClause.objects.filter(pk=current.pk).update(position=position)
-        return HttpResponseRedirect(item.form.get_absolute_url() + "#clauses")
+        return HttpResponseRedirect(form.get_absolute_url() + "#clauses")
 
 
 class RewordView(ObjectEditView):
@@ -287,6 +310,20 @@ class RewordView(ObjectEditView):
     model = FormClause
     form_class = RewordForm
     template_name = "consent/formclause_form.html"
+
+    def form_valid(self, form):
+        item = self.object
+        with transaction.atomic():
+            if lock_form(item.form_id) is None:
+                raise Http404
+            # Saved only if the clause is still in the form: a plain save() of a removed row
+            # would insert it again, at its old place.
+            if not FormClause.objects.filter(pk=item.pk).exists():
+                return clause_gone(self.request, item.form)
+            # The form's valid wording is already on ``item`` (ModelForm validation puts it there).
+            item.save(update_fields=list(RewordForm.Meta.fields))
+        messages.success(self.request, self.success_message % {"object": item})
+        return HttpResponseRedirect(self.get_success_url())
 
     def get_success_url(self):
         return self.object.form.get_absolute_url() + "#clauses"
@@ -440,22 +477,24 @@ def export_values(rows: list[dict]):
 
 
 class GuidanceForm(forms.Form):
-    activity = forms.ChoiceField(label=_lazy("What is the activity?"), choices=Activity.choices)
-    children = forms.BooleanField(label=_lazy("Does it involve children?"), required=False)
+    activity = forms.ChoiceField(
+        label=gettext_lazy("What is the activity?"), choices=Activity.choices
+    )
+    children = forms.BooleanField(label=gettext_lazy("Does it involve children?"), required=False)
     sensitivity = forms.ChoiceField(
-        label=_lazy("How sensitive is the data?"),
+        label=gettext_lazy("How sensitive is the data?"),
         choices=Sensitivity.choices,
         initial=Sensitivity.MODERATE,
     )
     shares_data = forms.BooleanField(
-        label=_lazy("Will the data be shared with anyone?"), required=False
+        label=gettext_lazy("Will the data be shared with anyone?"), required=False
     )
     transfers = forms.BooleanField(
-        label=_lazy("Will it go to other countries or international organisations?"),
+        label=gettext_lazy("Will it go to other countries or international organisations?"),
         required=False,
     )
     automated_decisions = forms.BooleanField(
-        label=_lazy("Will any decision about people be automated?"), required=False
+        label=gettext_lazy("Will any decision about people be automated?"), required=False
     )
 
     def __init__(self, *args, user=None, **kwargs):

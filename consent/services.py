@@ -3,11 +3,28 @@
 from __future__ import annotations
 
 from django.db import transaction
-from django.db.models import Max
 from django.utils import timezone
 
 from . import completeness
 from .models import ConsentForm, ConsentFormVersion
+
+
+def lock_form(pk: int) -> ConsentForm | None:
+    """Lock a form's row for the rest of the transaction; None when the form is gone.
+
+    Every change to a form's clauses (add, move, remove, reword: consent/builder.py) and its
+    publication take this lock first, so they happen one after the other. Whatever was read
+    before taking it may be out of date, or deleted: re-read it after.
+    """
+    return ConsentForm.objects.select_for_update().filter(pk=pk).first()
+
+
+class Unchanged(Exception):
+    """The form says exactly what its latest version says: nothing to publish."""
+
+    def __init__(self, latest: ConsentFormVersion):
+        super().__init__(f"the form is as published in version {latest.number}")
+        self.latest = latest
 
 
 class NotPublishable(Exception):
@@ -54,18 +71,30 @@ def content(form: ConsentForm) -> dict:
 
 @transaction.atomic
 def publish(form: ConsentForm, user) -> ConsentFormVersion:
-    """A new numbered version of ``form``, or NotPublishable with what is missing."""
-    form = ConsentForm.objects.select_for_update().get(pk=form.pk)  # one publication at a time
+    """A new numbered version of ``form``; ``Unchanged`` when it says what its latest version
+    says, ``NotPublishable`` with what is missing.
+
+    Both are decided under the form's lock, on the form as it is then: two clicks on "Publish"
+    make one version, not two identical ones. Raises ``ConsentForm.DoesNotExist`` when the form
+    was deleted since it was read.
+    """
+    locked = lock_form(form.pk)  # one publication at a time, and no clause moves during it
+    if locked is None:
+        raise ConsentForm.DoesNotExist(f"consent form {form.pk} was deleted")
+    form = locked
+    latest = form.versions.order_by("-number").first()
+    said = content(form)
+    if latest is not None and latest.content == said:
+        raise Unchanged(latest)
     report = completeness.check(form)
     if not report.publishable:
         raise NotPublishable(report)
-    last = form.versions.aggregate(last=Max("number"))["last"] or 0
     return ConsentFormVersion.objects.create(
         form=form,
-        number=last + 1,
+        number=1 if latest is None else latest.number + 1,
         published_at=timezone.now(),
         published_by=user,
-        content=content(form),
+        content=said,
     )
 
 

@@ -204,19 +204,22 @@ class FormPublishView(RestrictedViewMixin, SingleObjectMixin, View):
 
     def post(self, request, *args, **kwargs):
         form = self.get_object()
-        if not services.has_unpublished_changes(form):
-            latest = form.versions.order_by("-number").first()
+        try:
+            version = services.publish(form, request.user)
+        except services.Unchanged as unchanged:
             messages.info(
                 request,
                 _("Nothing changed since version %(number)s: nothing was published.")
-                % {"number": latest.number},
+                % {"number": unchanged.latest.number},
             )
             return HttpResponseRedirect(form.get_absolute_url())
-        try:
-            version = services.publish(form, request.user)
         except services.NotPublishable as refused:
             messages.error(request, refusal(refused.report))
             return HttpResponseRedirect(form.get_absolute_url())
+        except ConsentForm.DoesNotExist:
+            # Deleted (in the admin) while this request waited for its lock: missing, as for a
+            # request that came a moment later.
+            raise Http404 from None
         messages.success(
             request,
             _("Published %(form)s as version %(number)s.")

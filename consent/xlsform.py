@@ -23,6 +23,8 @@ import xlsxwriter
 from django.utils import translation
 from django.utils.translation import gettext_lazy as _
 
+from pim.spreadsheets import quote_prefix, text_writer
+
 from .models import ConsentFormVersion
 from .vocabulary import Recording
 
@@ -296,14 +298,17 @@ def survey_rows(version: ConsentFormVersion) -> list[dict]:
     return rows
 
 
-def _write(sheet, header: list[str], rows: list[list[str]], bold) -> None:
+def _write(sheet, header: list[str], rows: list[list[str]], bold, quoted) -> None:
     for col, name in enumerate(header):
-        sheet.write_string(0, col, name, bold)
+        sheet.write_string(0, col, name, bold)  # the spec's column names: never risky
+    # The product's formula-safe cells (pim/spreadsheets.py): strings only, and a clause or title
+    # that starts like a formula ("=", "+", "-", "@"...) gets the quote prefix, so editing the
+    # cell in Excel before uploading the form does not make it one. pyxform reads the same text.
+    write = text_writer(sheet, quoted)
     for row_number, row in enumerate(rows, start=1):
         for col, value in enumerate(row):
             if value:
-                # Strings only: a clause starting with "=" must not become a formula.
-                sheet.write_string(row_number, col, value)
+                write(row_number, col, value)
 
 
 def build(version: ConsentFormVersion) -> bytes:
@@ -347,18 +352,21 @@ def build(version: ConsentFormVersion) -> bytes:
     output = io.BytesIO()
     workbook = xlsxwriter.Workbook(output, {"in_memory": True})
     bold = workbook.add_format({"bold": True})
-    _write(workbook.add_worksheet("survey"), header, survey, bold)
+    quoted = quote_prefix(workbook)
+    _write(workbook.add_worksheet("survey"), header, survey, bold, quoted)
     _write(
         workbook.add_worksheet("choices"),
         ["list_name", "name", *(column("label", language) for language in languages)],
         choices,
         bold,
+        quoted,
     )
     _write(
         workbook.add_worksheet("settings"),
         ["form_title", "form_id", "version", "default_language"],
         settings,
         bold,
+        quoted,
     )
     workbook.close()
     return output.getvalue()

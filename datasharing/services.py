@@ -13,10 +13,24 @@ class NotAllowed(Exception):
     pass
 
 
+def lock(pk: int) -> Agreement | None:
+    """Lock an agreement's row for the rest of the transaction; None when it is gone.
+
+    Whatever was read before the lock may be out of date (a status moved by someone else) or
+    deleted (in the admin): callers re-read the agreement here and use only what this returns.
+    """
+    return Agreement.objects.select_for_update().filter(pk=pk).first()
+
+
 @transaction.atomic
 def move(agreement: Agreement, new: str, author) -> Agreement:
-    """Move ``agreement`` to status ``new``, or NotAllowed with a sentence saying why."""
-    current = Agreement.objects.select_for_update().get(pk=agreement.pk)
+    """Move ``agreement`` to status ``new``, or NotAllowed with a sentence saying why.
+
+    Raises ``Agreement.DoesNotExist`` when the agreement was deleted since it was read.
+    """
+    current = lock(agreement.pk)
+    if current is None:
+        raise Agreement.DoesNotExist(f"agreement {agreement.pk} was deleted")
     if new not in Agreement.MOVES[current.status]:
         raise NotAllowed(
             _("An agreement that is “%(old)s” cannot become “%(new)s”.")
@@ -43,6 +57,9 @@ def expire_ended(today=None) -> int:
         status=Agreement.Status.ACTIVE, ends_on__lt=today
     ).values_list("pk", flat=True):
         with transaction.atomic():
-            agreement = Agreement.objects.select_for_update().get(pk=pk)
-            expired += agreement.expire_if_ended(today)
+            agreement = lock(pk)
+            # Deleted since the list was read: nothing to expire. (Moved meanwhile: the model
+            # looks at the status read under the lock.)
+            if agreement is not None:
+                expired += agreement.expire_if_ended(today)
     return expired

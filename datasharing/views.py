@@ -21,6 +21,7 @@ from django.template.loader import get_template
 from django.template.response import TemplateResponse
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from django.views import View
 from django.views.generic import TemplateView
 from django.views.generic.detail import SingleObjectMixin
@@ -288,6 +289,13 @@ def may_add(user) -> bool:
     )
 
 
+PARTIES_CHANGED = gettext_lazy(
+    "Someone else changed the parties of this agreement while you were editing it: nothing "
+    "was saved. The parties below are the current ones and your other changes are still in the "
+    "form: check them and save again."
+)
+
+
 class AgreementFormMixin:
     """The agreement's form and its parties' formset, validated together, saved together."""
 
@@ -295,9 +303,9 @@ class AgreementFormMixin:
     form_class = AgreementForm
     template_name = "datasharing/agreement_form.html"
 
-    def get_parties(self):
+    def get_parties(self, bound=True):
         return PartyFormSet(
-            self.request.POST if self.request.method == "POST" else None,
+            self.request.POST if bound and self.request.method == "POST" else None,
             instance=self.object if self.object is not None else Agreement(),
             prefix="parties",
             form_kwargs={"user": self.request.user},
@@ -309,14 +317,29 @@ class AgreementFormMixin:
 
     def post(self, request, *args, **kwargs):
         self.object = self.current_object()
-        form = self.get_form()
-        parties = self.get_parties()
-        valid = form.is_valid()
-        valid = parties.is_valid() and valid
-        if not (valid and form.check_access(parties)):
-            return self.render_to_response(self.get_context_data(form=form, parties=parties))
         creating = self.object is None
         with transaction.atomic():
+            if not creating:
+                # Validated and saved under the agreement's lock, re-read there: two edits of
+                # the same agreement go one after the other, a party removed by the first is
+                # not in the second's formset (its row is refused as not found, instead of
+                # being written back), and an agreement deleted meanwhile answers 404 rather
+                # than being inserted again by save().
+                self.object = services.lock(self.object.pk)
+                if self.object is None:
+                    raise Http404
+            form = self.get_form()
+            parties = self.get_parties()
+            valid = form.is_valid()
+            valid = parties.is_valid() and valid
+            if any(party.instance.pk is None for party in parties.initial_forms):
+                # A party this form was opened with has been removed since (by an edit saved
+                # first). Its row cannot be saved, and as a hidden field its error would not
+                # show: say so, and show the parties as they are now.
+                form.add_error(None, PARTIES_CHANGED)
+                parties, valid = self.get_parties(bound=False), False
+            if not (valid and form.check_access(parties)):
+                return self.render_to_response(self.get_context_data(form=form, parties=parties))
             agreement = form.save(commit=False)
             if creating:
                 agreement.created_by = request.user
@@ -373,6 +396,10 @@ class AgreementMoveView(RestrictedViewMixin, SingleObjectMixin, View):
             return HttpResponseRedirect(agreement.get_absolute_url())
         try:
             agreement = services.move(agreement, new, request.user)
+        except Agreement.DoesNotExist:
+            # Deleted while this request waited for its lock: missing, like any agreement that
+            # is not there (there is no page left to go back to).
+            raise Http404 from None
         except services.NotAllowed as refused:
             messages.error(request, str(refused))
         else:
@@ -396,9 +423,14 @@ class TransferCreateView(ObjectFormView):
         return super().get_queryset().distinct()
 
     def form_valid(self, form):
-        transfer = form.save(commit=False)
-        transfer.agreement = self.object
-        transfer.recorded_by = self.request.user
-        transfer.save()
+        with transaction.atomic():
+            # The agreement read when the request came in may have been deleted since: the
+            # transfer is logged only against one that is still there (and stays while it is).
+            if services.lock(self.object.pk) is None:
+                raise Http404
+            transfer = form.save(commit=False)
+            transfer.agreement = self.object
+            transfer.recorded_by = self.request.user
+            transfer.save()
         messages.success(self.request, _("Recorded the transfer."))
         return HttpResponseRedirect(self.object.get_absolute_url() + "#transfers")

@@ -10,6 +10,11 @@ as "text follows"; in a workbook it is written as a string cell with the quote-p
 it shows exactly as typed and stays text even when edited. Numbers and dates are never touched:
 they are written as typed cells, not as text.
 
+Every workbook the product writes goes through ``text_writer()``: the list exports here, and the
+XLSForm of a consent form (consent/xlsform.py), which IMOs edit in Excel before uploading it to
+KoboToolbox or ODK. openpyxl (and so pyxform) reads such a cell back as the very same string: the
+quote prefix is a style, not a character of the text.
+
 Importing undoes the CSV apostrophe, so an exported file comes back unchanged.
 """
 
@@ -19,7 +24,7 @@ import csv
 import io
 import re
 import tempfile
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 
 import xlsxwriter
@@ -40,6 +45,31 @@ def is_risky(text: str) -> bool:
 
 def for_csv(text: str) -> str:
     return "'" + text if _RISKY.match(text) else text
+
+
+def quote_prefix(book: xlsxwriter.Workbook):
+    """The cell format that keeps risky text as text in ``book``, even when the cell is edited."""
+    return book.add_format({"quote_prefix": True})
+
+
+def text_writer(sheet, quoted) -> Callable[[int, int, str], None]:
+    """``write(row, col, text)`` for an xlsxwriter ``sheet``: always a string cell, never a
+    formula, with the ``quoted`` format (``quote_prefix(book)``) when the text is risky.
+
+    A closure rather than a method: it is called for every text cell of a 100,000-row export,
+    and looking up nothing but its two locals keeps it as cheap as writing the cell directly.
+    Control characters are written as XML escapes by xlsxwriter.
+    """
+    write_string = sheet.write_string
+    risky = _RISKY.match
+
+    def write(row: int, col: int, text: str) -> None:
+        if risky(text) is not None:
+            write_string(row, col, text, quoted)
+        else:
+            write_string(row, col, text)
+
+    return write
 
 
 def from_cell(text: str) -> str:
@@ -78,24 +108,19 @@ class XlsxSink:
         self.sheet = self.book.add_worksheet(name or None)
         header = self.book.add_format({"bold": True, "text_wrap": True, "valign": "top"})
         self.date = self.book.add_format({"num_format": "yyyy-mm-dd"})
-        self.quoted = self.book.add_format({"quote_prefix": True})
+        self.quoted = quote_prefix(self.book)
         self.width = len(cols)
         for index, column in enumerate(cols):
             self.sheet.set_column(index, index, column.width)
             self.sheet.write_string(0, index, column.header, header)
         self.sheet.freeze_panes(1, 0)
-        self.write_string = self.sheet.write_string
-        kinds = {"text": self._text, "int": self.sheet.write_number, "date": self._date}
+        kinds = {
+            "text": text_writer(self.sheet, self.quoted),
+            "int": self.sheet.write_number,
+            "date": self._date,
+        }
         self.writers = [kinds[column.kind] for column in cols]
         self.row = 1
-
-    def _text(self, row, col, value):
-        # A string cell is never a formula; the quote prefix keeps it text when edited too.
-        # Control characters are written as XML escapes by xlsxwriter.
-        if is_risky(value):
-            self.write_string(row, col, value, self.quoted)
-        else:
-            self.write_string(row, col, value)
 
     def _date(self, row, col, value):
         self.sheet.write_datetime(row, col, value, self.date)

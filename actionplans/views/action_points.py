@@ -8,7 +8,7 @@ from django.http import HttpResponseRedirect
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy as _lazy
+from django.utils.translation import gettext_lazy
 
 from pim.permissions import can
 from pim.views import (
@@ -107,9 +107,20 @@ class ActionPointDetailView(ObjectDetailView):
 class RefuseStaleMixin:
     """Answers a save made from a form older than the action point: nothing is written, the
     person's input stays in the form (now at the current version), and the changes made
-    meanwhile are listed, so saving again is a decision taken knowingly."""
+    meanwhile are listed, so saving again is a decision taken knowingly.
+
+    A point deleted meanwhile is answered the same way, with the form and its input kept (the
+    person may copy what they wrote): a 404 would lose it, and there is no page to go back to.
+    """
 
     stale_message = None
+    deleted_message = gettext_lazy(
+        "Someone else deleted this action point while you were writing: nothing was saved."
+    )
+
+    def refuse_deleted(self, form):
+        form.add_error(None, self.deleted_message)
+        return self.render_to_response(self.get_context_data(form=form))
 
     def refuse_stale(self, form, stale):
         data = form.data.copy()
@@ -136,7 +147,7 @@ class ProgressUpdateCreateView(RefuseStaleMixin, ObjectFormView):
     action = "report"
     form_class = ProgressUpdateForm
     template_name = "actionplans/progressupdate_form.html"
-    stale_message = _lazy("Someone else changed this action point while you were writing.")
+    stale_message = gettext_lazy("Someone else changed this action point while you were writing.")
 
     def get_form_kwargs(self):
         return {**super().get_form_kwargs(), "action_point": self.object}
@@ -153,6 +164,8 @@ class ProgressUpdateCreateView(RefuseStaleMixin, ObjectFormView):
             )
         except services.StaleEdit as stale:
             return self.refuse_stale(form, stale)
+        except services.Deleted:
+            return self.refuse_deleted(form)
         messages.success(self.request, _("Your update is posted."))
         return self.redirect_to_object()
 
@@ -183,7 +196,7 @@ class ActionPointEditView(RefuseStaleMixin, ObjectEditView):
     model = ActionPoint
     form_class = ActionPointForm
     template_name = "actionplans/actionpoint_form.html"
-    stale_message = _lazy(
+    stale_message = gettext_lazy(
         "Someone else saved this action point while you were editing it. "
         "Their changes are listed below; your changes are still in the form: "
         "check them and save again to keep yours."
@@ -199,6 +212,8 @@ class ActionPointEditView(RefuseStaleMixin, ObjectEditView):
             )
         except services.StaleEdit as stale:
             return self.refuse_stale(form, stale)
+        except services.Deleted:
+            return self.refuse_deleted(form)
         messages.success(self.request, _("Saved the action point."))
         return HttpResponseRedirect(self.object.get_absolute_url())
 
@@ -206,6 +221,15 @@ class ActionPointEditView(RefuseStaleMixin, ObjectEditView):
 class ActionPointDeleteView(ObjectDeleteView):
     model = ActionPoint
     template_name = "actionplans/actionpoint_confirm_delete.html"
+
+    def form_valid(self, form):
+        label, success_url = str(self.object), self.get_success_url()
+        if services.delete_action_point(self.object):
+            messages.success(self.request, self.success_message % {"object": label})
+        else:
+            # Two people deleted it at once (or a double click): what the person wanted is done.
+            messages.info(self.request, _("This action point has already been deleted."))
+        return HttpResponseRedirect(success_url)
 
     def get_success_url(self):
         return reverse(

@@ -6,7 +6,7 @@ import pytest
 from django.urls import reverse
 
 from consent.models import Clause, ConsentForm, FormClause, SharingLine
-from tests.actionplans.spreadsheets import csv_rows, sheet_rows
+from tests.actionplans.spreadsheets import csv_rows, sheet_rows, workbook
 
 from .conftest import OTHER_DRAFT, SECRET_DRAFT, clause_for
 
@@ -152,3 +152,18 @@ def test_the_list_filters(consent_people):
     assert "Household survey consent" in page and "Aleppo draft" not in page
     page = client.get(url, {"status": "draft"}).content.decode()
     assert "Aleppo draft" in page and "Household survey consent" not in page
+
+
+@pytest.mark.parametrize("title", ["=1+1", "+cmd", "-2", "@SUM(A1)", " =x"])
+def test_the_list_export_keeps_formula_like_titles_as_text(consent_people, title):
+    """The forms' list export goes through the shared formula-safe writers (pim/spreadsheets.py)."""
+    p = consent_people
+    ConsentForm.objects.filter(pk=p.draft.pk).update(title=title)
+    client = p.client("alice")
+    url = reverse("consent:form_list")
+    sheet = workbook(client.get(url, {"format": "xlsx", "status": "draft"})).worksheets[0]
+    [cell] = [row[0] for row in sheet.iter_rows(min_row=2) if row[0].value == title]
+    assert cell.data_type == "s" and cell.quotePrefix
+    assert not sheet["B2"].quotePrefix  # the organisation's name: nothing to neutralise
+    titles = [row["Title"] for row in csv_rows(client.get(url, {"format": "csv"}))]
+    assert "'" + title in titles

@@ -7,6 +7,7 @@ import io
 import openpyxl
 import pytest
 from defusedxml import ElementTree as ET
+from django.urls import reverse
 from django.utils import translation
 from pyxform.xls2xform import convert
 
@@ -223,3 +224,39 @@ def test_labels_do_not_follow_the_request_language(consent_people):
     header = in_french[0][0]
     minor = next(row for row in in_french[0] if row[1] == "minor")
     assert minor[header.index("label::English (en)")] == "Is the person under 18?"
+
+
+@pytest.mark.parametrize("text", ["=1+1", "+cmd", "-2", "@SUM(A1)", " =x"])
+def test_formula_like_words_stay_text_when_the_form_is_edited_in_excel(consent_people, text):
+    """The security test's finding: IMOs edit the XLSForm in Excel before uploading it, and a
+    cell starting with "=" (or + - @, also after spaces) becomes a formula once edited. Such
+    cells are strings with the quote prefix, which pyxform reads as the very same text."""
+    p = consent_people
+    form = complete_form(p.people.org_a, partner=p.partner, children=False, title=text)
+    ConsentForm.objects.filter(pk=form.pk).update(languages=["en"])
+    item = form.items.order_by("position").first()
+    item.override_en = text
+    item.save()
+    form.refresh_from_db()
+    version = services.publish(form, p.alice)
+    words = version.content["clauses"][0]["text"]["en"]
+    assert words == text.strip()  # a clause's words are kept trimmed, as published
+
+    response = p.client("bob").get(reverse("consent:version_xlsform", args=[version.pk]))
+    assert response.status_code == 200
+    data = b"".join(response.streaming_content)
+    book = openpyxl.load_workbook(io.BytesIO(data))
+    clause_cell = book["survey"]["C2"]
+    title_cell = book["settings"]["A2"]
+    for cell, value in ((clause_cell, words), (title_cell, text)):
+        assert cell.value == value  # the title keeps its leading spaces
+        assert cell.data_type == "s" and cell.quotePrefix
+    # Harmless cells are written as they were, without the prefix.
+    assert book["survey"]["A2"].value == "note" and not book["survey"]["A2"].quotePrefix
+    assert not book["settings"]["B2"].quotePrefix
+
+    xform = to_xform(data)  # no warning from pyxform
+    assert f"<value>{words}</value>" in xform
+    # pyxform trims every cell, quoted or not: the title arrives as the person reads it.
+    assert f"<h:title>{text.strip()}</h:title>" in xform
+    assert "quote" not in xform.lower() and "'" + words not in xform
