@@ -166,7 +166,7 @@ class CsvSink:
         self.text.detach()  # the caller owns the binary file
 
 
-SINKS = {"xlsx": XlsxSink, "csv": CsvSink}
+SINKS: dict[str, type[XlsxSink] | type[CsvSink]] = {"xlsx": XlsxSink, "csv": CsvSink}
 
 
 def write_rows(cols: list[Column], rows: Iterable[list], fmt: str, fileobj, title="") -> int:

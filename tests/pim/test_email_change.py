@@ -214,10 +214,14 @@ def test_a_refused_confirmation_email_leaves_no_pending_address(people, settings
 
 
 def test_the_confirmation_email_is_in_the_persons_language(people):
-    User.objects.filter(pk=people.dave.pk).update(language="fr")
-    ask_for(people.client("dave"), "dave.new@example.org")
-    assert "PIM Action Tracker" in mail.outbox[0].subject
-    assert "asked to use this e-mail address" not in mail.outbox[0].body
+    people.client("dave").post(
+        reverse("pim:profile"), {**PROFILE, "language": "fr", "email": "dave.new@example.org"}
+    )
+    assert (
+        mail.outbox[0].subject
+        == "Confirmez votre nouvelle adresse électronique pour le PIM Action Tracker"
+    )
+    assert "a demandé à utiliser cette adresse électronique" in mail.outbox[0].body
 
 
 def test_an_expiry_setting_of_days_is_applied(people, settings, monkeypatch):

@@ -79,3 +79,18 @@ def test_no_page_loads_anything_from_another_host():
         text = template.read_text()
         for marker in ["http://", "https://", "//cdn", "fonts.googleapis"]:
             assert marker not in text, f"{template.name} refers to {marker}"
+
+
+def test_strings_are_marked_with_names_makemessages_finds():
+    """``gettext_lazy as _lazy`` hid the import page's label from the catalogues: makemessages
+    only knows _, gettext, gettext_lazy, ngettext and their kin."""
+    import re
+
+    found = []
+    for folder in ("pim", "actionplans", "consent", "datasharing"):
+        for path in (ROOT / folder).rglob("*.py"):
+            text = path.read_text(encoding="utf-8")
+            for match in re.finditer(r"import (\w*gettext\w*) as (\w+)", text):
+                if match.group(2) != "_":
+                    found.append(f"{path.relative_to(ROOT)}: {match.group(0)}")
+    assert found == []
