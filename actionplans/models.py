@@ -86,6 +86,11 @@ class ActionPlan(RestrictedModel):
     def __str__(self) -> str:
         return self.title
 
+    @classmethod
+    def creatable_by(cls, user) -> bool:
+        """Organisation admins start plans (site admins and the model-wide grant too)."""
+        return Organisation.objects.restrict(user, "manage_members").exists()
+
     def get_absolute_url(self) -> str:
         return reverse("actionplans:actionplan_detail", args=[self.pk])
 

@@ -71,6 +71,11 @@ class Clause(RestrictedModel):
         verbose_name_plural = _("clauses")
         ordering = ["element", "title", "pk"]
 
+    @classmethod
+    def creatable_by(cls, user) -> bool:
+        """Whoever writes for an organisation (its editors and admins) writes clauses."""
+        return Organisation.objects.restrict(user, "author").exists()
+
     def __str__(self) -> str:
         return self.title
 
@@ -131,6 +136,11 @@ class ConsentForm(RestrictedModel):
         verbose_name = _("consent form")
         verbose_name_plural = _("consent forms")
         ordering = ["title", "pk"]
+
+    @classmethod
+    def creatable_by(cls, user) -> bool:
+        """Whoever writes for an organisation (its editors and admins) builds consent forms."""
+        return Organisation.objects.restrict(user, "author").exists()
 
     def __str__(self) -> str:
         return self.title

@@ -34,6 +34,9 @@ RESTRICTED = (Sensitivity.HIGH, Sensitivity.SEVERE)
 
 
 class Agreement(RestrictedModel):
+    """A data-sharing agreement (or information-sharing protocol) between organisations: who
+    shares what data about people, why, how securely, for how long, and under which consent."""
+
     class Status(models.TextChoices):
         DRAFT = "draft", _("Draft")
         NEGOTIATION = "negotiation", _("Under negotiation")
@@ -138,6 +141,12 @@ class Agreement(RestrictedModel):
         verbose_name_plural = _("data-sharing agreements")
         ordering = ["reference"]
         permissions = [("catalogue_agreement", _("Can see the catalogue entry"))]
+
+    @classmethod
+    def creatable_by(cls, user) -> bool:
+        """Stewards (the model-wide grant), and whoever writes for an organisation (its admins
+        and editors), register agreements; theirs must name their organisation as a party."""
+        return Organisation.objects.restrict(user, "author").exists()
 
     def __str__(self) -> str:
         return f"{self.reference} — {self.title}"

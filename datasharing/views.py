@@ -28,6 +28,7 @@ from django.views.generic.detail import SingleObjectMixin
 
 from consent.models import ConsentFormVersion
 from consent.vocabulary import Sensitivity
+from pim import permissions
 from pim.models import Organisation
 from pim.permissions import can
 from pim.spreadsheets import SINKS, Column, file_response
@@ -284,9 +285,7 @@ class AgreementDetailView(ObjectDetailView):
 
 def may_add(user) -> bool:
     """Stewards, and whoever writes for an organisation (its admins and editors)."""
-    return user.has_perm("datasharing.add_agreement") or (
-        Organisation.objects.restrict(user, "author").exists()
-    )
+    return permissions.may_add(Agreement, user)
 
 
 PARTIES_CHANGED = gettext_lazy(
@@ -357,11 +356,6 @@ class AgreementFormMixin:
 
 class AgreementCreateView(AgreementFormMixin, ObjectCreateView):
     """A new agreement starts as a draft; its history starts with its first move."""
-
-    def dispatch(self, request, *args, **kwargs):
-        if request.user.is_authenticated and not may_add(request.user):
-            raise Http404
-        return super().dispatch(request, *args, **kwargs)
 
     def current_object(self):
         return None

@@ -227,6 +227,45 @@ class RestrictedQuerySet(models.QuerySet):
         return qs
 
 
+def add_rule(model: type[models.Model], parent_model: type[models.Model] | None) -> str | None:
+    """How creating a ``model`` is decided: ``"parent"`` (an inherited "add" rule on the
+    container ``parent_model``), ``"model"`` (the model's ``creatable_by(user)``), or None (no
+    rule: nobody but superusers and model-wide holders may create one)."""
+    if parent_model is not None:
+        for inherit in getattr(model, "permission_inherits", ()):
+            if "add" in inherit.actions and _parent_model(model, inherit.path) is parent_model:
+                return "parent"
+    if callable(getattr(model, "creatable_by", None)):
+        return "model"
+    return None
+
+
+def may_add(model: type[models.Model], user, parent: models.Model | None = None) -> bool:
+    """Whether ``user`` may create a ``model`` (under ``parent``, when it hangs from one).
+
+    Superusers and holders of the model-wide "add" permission may; otherwise the model's declared
+    rule decides: the container action its ``permission_inherits`` maps "add" to, asked of
+    ``parent`` through restrict(), or its ``creatable_by(user)``. No rule, no creating.
+    """
+    if user is None or not user.is_authenticated or not user.is_active:
+        return False
+    if user.is_superuser or user.has_perm(f"{model._meta.app_label}.{codename(model, 'add')}"):
+        return True
+    rule = add_rule(model, type(parent) if parent is not None else None)
+    if rule == "parent" and parent is not None:
+        inherits: tuple[Inherit, ...] = getattr(model, "permission_inherits", ())
+        for inherit in inherits:
+            if "add" in inherit.actions and _parent_model(model, inherit.path) is type(parent):
+                manager: Any = type(parent)._default_manager
+                allowed = manager.restrict(user, inherit.actions["add"]).filter(pk=parent.pk)
+                if allowed.exists():
+                    return True
+        return False
+    if rule == "model":
+        return bool(model.creatable_by(user))  # type: ignore[attr-defined]
+    return False
+
+
 def ensure_restricted(queryset) -> None:
     """Fail loudly when a view hands out a queryset that skipped ``restrict()``."""
     if getattr(queryset, "restricted_for", None) is None:

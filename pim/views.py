@@ -12,8 +12,8 @@ from typing import Any
 
 from django.contrib import messages
 from django.core.exceptions import ImproperlyConfigured
-from django.db import models
-from django.http import HttpResponseRedirect
+from django.db import models, transaction
+from django.http import Http404, HttpResponseRedirect
 from django.shortcuts import get_object_or_404
 from django.utils.translation import gettext_lazy as _
 from django.views.generic import (
@@ -25,7 +25,7 @@ from django.views.generic import (
     UpdateView,
 )
 
-from .permissions import ensure_restricted
+from .permissions import add_rule, ensure_restricted, may_add
 
 
 class RestrictedViewMixin:
@@ -115,7 +115,51 @@ class ObjectEditView(RestrictedViewMixin, FormKwargsMixin, UpdateView):
 
 
 class ObjectCreateView(RestrictedViewMixin, FormKwargsMixin, CreateView):
+    """Create a row, failing closed: the model's declared "add" rule decides who may.
+
+    A view under a container (ParentMixin) asks the container action the model's
+    ``permission_inherits`` maps "add" to; a top-level model answers ``creatable_by(user)``.
+    A view whose model declares neither refuses to start (``as_view`` raises). Someone who may not
+    create gets 404, whatever they post. The row is saved in a transaction and checked again
+    through restrict() once saved (the form's choices may have put it under another container):
+    if the person could not have created it there, nothing is kept.
+    """
+
     action = "add"
+
+    @classmethod
+    def as_view(cls, **initkwargs):
+        parent = getattr(cls, "parent_model", None)
+        if cls.model is None or add_rule(cls.model, parent) is None:
+            raise ImproperlyConfigured(
+                f"{cls.__name__}: {getattr(cls.model, '__name__', None)} declares no 'add' rule "
+                "(an Inherit mapping 'add' to its parent in the URL, or creatable_by(user))."
+            )
+        return super().as_view(**initkwargs)
+
+    def dispatch(self, request, *args, **kwargs):
+        if request.user.is_authenticated and not may_add(
+            self.model, request.user, getattr(self, "parent", None)
+        ):
+            raise Http404
+        return super().dispatch(request, *args, **kwargs)
+
+    def form_valid(self, form):
+        with transaction.atomic():
+            response = super().form_valid(form)
+            if not self.created_is_reachable(self.object):
+                list(messages.get_messages(self.request))  # drop the "saved" message
+                raise Http404  # leaving the atomic block undoes the save
+        return response
+
+    def created_is_reachable(self, obj) -> bool:
+        """Asked again once saved: a row under a container must be one restrict(user, "add")
+        returns (the form may have put it under another container); a top-level row, that the
+        person may still create one (a role lost meanwhile)."""
+        if add_rule(self.model, getattr(self, "parent_model", None)) == "parent":
+            rows = self.model._default_manager.restrict(self.request.user, "add")
+            return rows.filter(pk=obj.pk).exists()
+        return may_add(self.model, self.request.user)
 
 
 class ObjectDeleteView(RestrictedViewMixin, DeleteView):

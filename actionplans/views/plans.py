@@ -4,13 +4,10 @@ from __future__ import annotations
 
 from django.contrib import messages
 from django.db.models import Avg, Count, Exists, OuterRef, Prefetch, Q
-from django.http import HttpResponseRedirect
-from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from pim.models import Organisation
-from pim.permissions import can
+from pim.permissions import can, may_add
 from pim.views import (
     ObjectCreateView,
     ObjectDetailView,
@@ -25,9 +22,7 @@ from ..models import ActionPlan, ActionPoint, Challenge, FocalPoint, WorkingGrou
 
 def may_create_plans(user) -> bool:
     """Site admins, holders of the model-wide grant, and organisation admins start plans."""
-    return user.has_perm("actionplans.add_actionplan") or (
-        Organisation.objects.restrict(user, "manage_members").exists()
-    )
+    return may_add(ActionPlan, user)
 
 
 class ActionPlanListView(ObjectListView):
@@ -111,12 +106,6 @@ class ActionPlanCreateView(ObjectCreateView):
     model = ActionPlan
     form_class = ActionPlanForm
     template_name = "actionplans/actionplan_form.html"
-
-    def dispatch(self, request, *args, **kwargs):
-        if request.user.is_authenticated and not may_create_plans(request.user):
-            messages.error(request, _("Only organisation admins can start an action plan."))
-            return HttpResponseRedirect(reverse("actionplans:actionplan_list"))
-        return super().dispatch(request, *args, **kwargs)
 
     def get_initial(self):
         return {"coordinators": [self.request.user.pk]}

@@ -62,7 +62,7 @@ def test_someone_who_admins_no_organisation_cannot_start_a_plan(plan_people):
     response = plan_people.client("dave").post(
         reverse("actionplans:actionplan_add"), {"title": "Sneaky plan", "operation": "X"}
     )
-    assert response.status_code == 302
+    assert response.status_code == 404  # as every create view answers who may not create
     assert not ActionPlan.objects.filter(title="Sneaky plan").exists()
 
 
@@ -418,3 +418,28 @@ def test_a_challenge_moved_to_another_group_takes_its_action_points_and_their_vi
     plan_people.hidden.refresh_from_db()
     assert plan_people.hidden.working_group == plan_people.group1
     assert plan_people.client("mona").get(plan_people.hidden.get_absolute_url()).status_code == 200
+
+
+@pytest.mark.django_db
+def test_a_new_action_point_under_a_challenge_one_may_not_manage_is_not_kept(plan_people):
+    """Lena leads Group 1 and is a plain member of Group 2: she sees Group 2's challenge but may
+    not add to it. Posted from Group 1's create page, it is refused and nothing is kept (by the
+    form's choices, or else by the check after saving)."""
+    from actionplans.models import ActionPoint
+
+    plan_people.group2.members.add(plan_people.lena)
+    url = reverse("actionplans:actionpoint_add", args=[plan_people.group1.pk])
+    before = ActionPoint.objects.count()
+    response = plan_people.client("lena").post(
+        url,
+        {
+            "challenge": plan_people.challenge2.pk,
+            "description": "Planted in group 2",
+            "deadline_text": "Q1 2019",
+            "status": "not_started",
+            "progress": 0,
+        },
+    )
+    assert response.status_code in (200, 404)
+    assert ActionPoint.objects.count() == before
+    assert not ActionPoint.objects.filter(description="Planted in group 2").exists()

@@ -70,3 +70,28 @@ def test_only_the_public_views_skip_sign_in():
         and name.split(":")[0] not in ALLOWED_NAMESPACES
     }
     assert public == PUBLIC
+
+
+def test_every_create_view_has_an_add_rule_and_refuses_without_one():
+    """Creating fails closed: a create view whose model declares no "add" rule cannot start."""
+    import pytest
+    from django.core.exceptions import ImproperlyConfigured
+
+    from pim.models import Organisation
+    from pim.permissions import add_rule
+    from pim.views import ObjectCreateView
+
+    creates = [
+        callback.view_class
+        for _name, callback in walk(get_resolver().url_patterns)
+        if issubclass(getattr(callback, "view_class", type), ObjectCreateView)
+    ]
+    assert len(creates) >= 8
+    for view in creates:
+        assert add_rule(view.model, getattr(view, "parent_model", None)) is not None, view
+
+    class Unguarded(ObjectCreateView):
+        model = Organisation  # no Inherit, no creatable_by
+
+    with pytest.raises(ImproperlyConfigured):
+        Unguarded.as_view()
