@@ -108,10 +108,14 @@ class ActionPlan(RestrictedModel):
 
 
 class ActionPlanUserObjectPermission(UserObjectPermissionBase):
+    """A grant on one actionplan to one person (guardian's direct-foreign-key table)."""
+
     content_object = models.ForeignKey(ActionPlan, on_delete=models.CASCADE)
 
 
 class ActionPlanGroupObjectPermission(GroupObjectPermissionBase):
+    """A grant on one actionplan to a role group (guardian's direct-foreign-key table)."""
+
     content_object = models.ForeignKey(ActionPlan, on_delete=models.CASCADE)
 
 
@@ -166,10 +170,14 @@ class WorkingGroup(RestrictedModel):
 
 
 class WorkingGroupUserObjectPermission(UserObjectPermissionBase):
+    """A grant on one workinggroup to one person (guardian's direct-foreign-key table)."""
+
     content_object = models.ForeignKey(WorkingGroup, on_delete=models.CASCADE)
 
 
 class WorkingGroupGroupObjectPermission(GroupObjectPermissionBase):
+    """A grant on one workinggroup to a role group (guardian's direct-foreign-key table)."""
+
     content_object = models.ForeignKey(WorkingGroup, on_delete=models.CASCADE)
 
 

@@ -207,6 +207,9 @@ OF_AGREEMENT = {"view": "view", "add": "change", "change": "change", "delete": "
 
 
 class Party(RestrictedModel):
+    """An organisation taking part in an agreement, as provider, recipient or processor, with
+    its focal point for it."""
+
     class Role(models.TextChoices):
         PROVIDER = "provider", _("Provider")
         RECIPIENT = "recipient", _("Recipient")

@@ -159,10 +159,14 @@ class Organisation(RestrictedModel):
 
 
 class OrganisationUserObjectPermission(UserObjectPermissionBase):
+    """A grant on one organisation to one person (guardian's direct-foreign-key table)."""
+
     content_object = models.ForeignKey(Organisation, on_delete=models.CASCADE)
 
 
 class OrganisationGroupObjectPermission(GroupObjectPermissionBase):
+    """A grant on one organisation to a role group (guardian's direct-foreign-key table)."""
+
     content_object = models.ForeignKey(Organisation, on_delete=models.CASCADE)
 
 

@@ -81,6 +81,8 @@ class ParentMixin:
 
 
 class ObjectListView(RestrictedViewMixin, ListView):
+    """A paginated list of the rows the user may see; refuses an unrestricted object_list."""
+
     paginate_by: int | None = 50
 
     def get_context_data(self, **kwargs):
@@ -89,7 +91,7 @@ class ObjectListView(RestrictedViewMixin, ListView):
 
 
 class ObjectDetailView(RestrictedViewMixin, DetailView):
-    pass
+    """One row the user may ``action`` (view by default); any other answers 404."""
 
 
 class FormKwargsMixin:
@@ -110,6 +112,8 @@ class FormKwargsMixin:
 
 
 class ObjectEditView(RestrictedViewMixin, FormKwargsMixin, UpdateView):
+    """Change one row the user may change; the form's choices are narrowed to what they see."""
+
     action = "change"
     success_message = _("Saved %(object)s.")
 
@@ -163,6 +167,8 @@ class ObjectCreateView(RestrictedViewMixin, FormKwargsMixin, CreateView):
 
 
 class ObjectDeleteView(RestrictedViewMixin, DeleteView):
+    """Delete one row the user may delete, after a confirmation page."""
+
     action = "delete"
     success_message = _("Deleted %(object)s.")
 
