@@ -24,6 +24,7 @@ from guardian.models import GroupObjectPermissionBase, UserObjectPermissionBase
 
 from pim.models import Organisation, RestrictedModel
 from pim.permissions import Inherit, RestrictedQuerySet
+from pim.spreadsheets import export_name
 from pim.vocabulary import ImStage, MatrixCategory, Principle, TagsField
 
 from .deadlines import Deadline, Precision, parse_deadline
@@ -646,13 +647,9 @@ class ExportJob(RestrictedModel):
 
     @property
     def download_name(self) -> str:
-        return f"{self.file_stem}.{self.format}"
-
-    @property
-    def file_stem(self) -> str:
-        from django.utils.text import slugify
-
-        return f"{slugify(self.title)[:60] or 'action-points'}-{self.created_at:%Y-%m-%d}"
+        return export_name(
+            self.title, self.format, day=self.created_at.date(), fallback="action-points"
+        )
 
 
 class SpreadsheetImport(RestrictedModel):

@@ -180,12 +180,24 @@ def write_rows(cols: list[Column], rows: Iterable[list], fmt: str, fileobj, titl
     return written
 
 
+def export_name(title: str, extension: str, *, day=None, fallback: str = "export") -> str:
+    """The one way a downloaded file is named: "<title as a slug>-<date>.<extension>".
+
+    The slug keeps letters of any script (an Arabic title stays Arabic), at most 60 of them;
+    ``day`` is the export's date (today by default).
+    """
+    stem = slugify(title, allow_unicode=True)[:60] or fallback
+    return f"{stem}-{(day or timezone.localdate()):%Y-%m-%d}.{extension}"
+
+
 def file_response(cols: list[Column], rows: Iterable[list], fmt: str, title: str) -> FileResponse:
     """A small export as a download (a temporary file, never a public URL)."""
     out = tempfile.TemporaryFile()  # noqa: SIM115 (FileResponse closes it)
     write_rows(cols, rows, fmt, out, title)
     out.seek(0)
-    name = f"{slugify(title)[:60] or 'export'}-{timezone.localdate():%Y-%m-%d}.{fmt}"
     return FileResponse(
-        out, as_attachment=True, filename=name, content_type=SINKS[fmt].content_type
+        out,
+        as_attachment=True,
+        filename=export_name(title, fmt),
+        content_type=SINKS[fmt].content_type,
     )

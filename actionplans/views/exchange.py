@@ -20,12 +20,12 @@ from django.http import FileResponse, Http404, HttpResponseRedirect, JsonRespons
 from django.shortcuts import get_object_or_404
 from django.urls import reverse
 from django.utils import timezone
-from django.utils.text import slugify
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views import View
 from django.views.generic import FormView
 
+from pim.spreadsheets import export_name
 from pim.views import ObjectDetailView, ObjectListView, ParentMixin, RestrictedViewMixin
 
 from ..exchange import export, jobs
@@ -76,7 +76,7 @@ class ExportView(RestrictedViewMixin, View):
         out = tempfile.TemporaryFile()  # noqa: SIM115 (FileResponse closes it)
         export.write(points, fmt, out)
         out.seek(0)
-        name = f"{slugify(title)[:60] or 'action-points'}-{timezone.localdate():%Y-%m-%d}.{fmt}"
+        name = export_name(title, fmt, fallback="action-points")
         return FileResponse(
             out, as_attachment=True, filename=name, content_type=export.SINKS[fmt].content_type
         )
