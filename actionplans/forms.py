@@ -254,18 +254,25 @@ class ProgressUpdateForm(RestrictedFormMixin, forms.Form):
         widget=forms.Textarea(attrs={"rows": 3}),
         help_text=_("What happened, what is next, what is blocking."),
     )
-    version = forms.IntegerField(widget=forms.HiddenInput)
+    version = forms.IntegerField(
+        widget=forms.HiddenInput,
+        error_messages={
+            "required": _("This page is out of date: open the action point again and post it."),
+            "invalid": _("This page is out of date: open the action point again and post it."),
+        },
+    )
 
     def __init__(self, *args, action_point, **kwargs):
         self.action_point = action_point
-        kwargs.setdefault(
-            "initial",
-            {
-                "status": action_point.status,
-                "progress": action_point.progress,
-                "version": action_point.version,
-            },
-        )
+        # Where things stand now, under whatever the view passes (FormView always passes an
+        # "initial", empty on the update page opened on its own: the form then had no version,
+        # status or progress, and its posts saved nothing).
+        kwargs["initial"] = {
+            "status": action_point.status,
+            "progress": action_point.progress,
+            "version": action_point.version,
+            **(kwargs.get("initial") or {}),
+        }
         super().__init__(*args, **kwargs)
 
     def clean(self):

@@ -443,3 +443,36 @@ def test_a_new_action_point_under_a_challenge_one_may_not_manage_is_not_kept(pla
     assert response.status_code in (200, 404)
     assert ActionPoint.objects.count() == before
     assert not ActionPoint.objects.filter(description="Planted in group 2").exists()
+
+
+@pytest.mark.django_db
+def test_the_update_page_opened_on_its_own_has_the_whole_form_and_saves(plan_people):
+    point = plan_people.point1
+    url = reverse("actionplans:progressupdate_add", args=[point.pk])
+    client = plan_people.client("fanny")
+    page = client.get(url)
+    form = page.context["form"]
+    assert form["version"].value() == point.version
+    assert form["status"].value() == point.status and form["progress"].value() == point.progress
+    html = page.content.decode()
+    assert f'name="version" value="{point.version}"' in html
+    response = client.post(
+        url, {"status": "in_progress", "progress": 40, "note": "Tools mapped", "version": 1}
+    )
+    assert response.status_code == 302
+    point.refresh_from_db()
+    assert (point.status, point.progress) == ("in_progress", 40)
+    assert ProgressUpdate.objects.filter(note="Tools mapped").exists()
+
+
+@pytest.mark.django_db
+def test_an_update_without_its_version_says_so_and_keeps_the_text(plan_people):
+    point = plan_people.point1
+    url = reverse("actionplans:progressupdate_add", args=[point.pk])
+    response = plan_people.client("fanny").post(
+        url, {"status": "in_progress", "progress": 40, "note": "Kept words"}
+    )
+    html = response.content.decode()
+    assert response.status_code == 200
+    assert "This page is out of date" in html and "Kept words" in html
+    assert not ProgressUpdate.objects.filter(note="Kept words").exists()
