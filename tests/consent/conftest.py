@@ -18,7 +18,7 @@ from consent import services
 from consent.models import SharingLine
 from consent.vocabulary import Element
 from pim.models import Membership
-from tests.conftest import Personas
+from tests.conftest import AppPersonas, Personas
 from tests.factories import (
     ClauseFactory,
     ConsentFormFactory,
@@ -81,11 +81,9 @@ def default_guidance(db):
     ensure_default_guidance()
 
 
-class ConsentPeople:
+class ConsentPeople(AppPersonas):
     def __init__(self, people: Personas):
-        self.people = people
-        for name in ("root", "alice", "bob", "charlie", "erin", "dave"):
-            setattr(self, name, getattr(people, name))
+        super().__init__(people)
         self.ed = UserFactory(username="ed", first_name="Ed", last_name="Editor")
         MembershipFactory(user=self.ed, organisation=people.org_a, role=Membership.Role.EDITOR)
         self.partner = OrganisationFactory(name="Tyre Protection Partners", acronym="TPP")
@@ -95,8 +93,6 @@ class ConsentPeople:
         FormClauseFactory(form=self.draft, clause__text_en=SECRET_DRAFT)
         self.other_draft = ConsentFormFactory(organisation=people.org_b, title="Beqaa draft")
         FormClauseFactory(form=self.other_draft, clause__text_en=OTHER_DRAFT)
-
-    client = Personas.client
 
 
 @pytest.fixture

@@ -9,15 +9,21 @@ a persona can open is searched for the draft wording that persona must never see
 from __future__ import annotations
 
 import importlib.util
-import io
-import zipfile
 
 import pytest
 from django.urls import reverse
 
 from consent import services
-from consent.models import ConsentFormVersion, FormClause
-from consent.vocabulary import Element
+from consent.models import Clause, ConsentForm, ConsentFormVersion, FormClause
+from consent.vocabulary import Element, Recording
+from tests.roles import (
+    Page,
+    Post,
+    leaks,
+    not_sent_to_sign_in,
+    wrong_get_answers,
+    wrong_refusals,
+)
 
 from .conftest import OTHER_DRAFT, SECRET_DRAFT, WORDS, complete_form
 
@@ -28,9 +34,14 @@ BEQAA = {"root", "charlie", "erin"}
 ALEPPO_AUTHORS = {"root", "alice", "ed"}
 BEQAA_AUTHORS = {"root", "charlie"}
 HAS_XLSFORM = importlib.util.find_spec("consent.xlsform") is not None
+RECORDING = Recording.values[0]
 
 
-def pages(p):
+def pages(p) -> list[Page]:
+    return [Page(*row) for row in _pages(p)]
+
+
+def _pages(p):
     """(page name, url, who may open it)."""
     version = p.version
     rows = [
@@ -68,12 +79,62 @@ def print_url(version, lang):
     return reverse("consent:version_print", args=[version.pk, lang])
 
 
-def page_text(response) -> str:
-    """A page's HTML, or every sheet of a downloaded workbook."""
-    if response.get("Content-Disposition", "").startswith("attachment"):
-        with zipfile.ZipFile(io.BytesIO(b"".join(response.streaming_content))) as workbook:
-            return "".join(workbook.read(name).decode() for name in workbook.namelist())
-    return response.content.decode()
+def everything():
+    """What a refused post could have changed: forms, their clauses, clauses, versions."""
+    return (
+        list(ConsentForm.objects.order_by("pk").values()),
+        list(FormClause.objects.order_by("pk").values()),
+        list(Clause.objects.order_by("pk").values_list("pk", "text_en")),
+        ConsentFormVersion.objects.count(),
+    )
+
+
+def posts(p) -> list[Post]:
+    """The forms of the builder; only an organisation's authors change anything of it."""
+    authors = {"root", "alice", "ed", "charlie"}  # anyone who writes for some organisation
+    return [
+        Post(
+            "new form",
+            reverse("consent:form_add"),
+            authors,
+            {
+                "organisation": p.org_a.pk,
+                "title": "Taken over",
+                "activity": "household_survey",
+                "languages": ["en"],
+                "sensitivity": "moderate",
+                "recording": RECORDING,
+            },
+            everything,
+        ),
+        Post(
+            "new clause",
+            reverse("consent:clause_add"),
+            authors,
+            {
+                "organisation": p.org_a.pk,
+                "element": "purpose",
+                "title": "Taken over",
+                "text_en": "Taken over",
+            },
+            everything,
+        ),
+        Post(
+            "edit Aleppo draft",
+            reverse("consent:form_edit", args=[p.draft.pk]),
+            ALEPPO_AUTHORS,
+            {
+                "organisation": p.org_a.pk,
+                "title": "Taken over",
+                "activity": "household_survey",
+                "languages": ["en"],
+                "sensitivity": "moderate",
+                "recording": RECORDING,
+            },
+            everything,
+        ),
+        Post("publish Beqaa draft", publish_url(p.other_draft), BEQAA_AUTHORS, {}, everything),
+    ]
 
 
 # --- Who gets which page -----------------------------------------------------------------------
@@ -81,28 +142,17 @@ def page_text(response) -> str:
 
 @pytest.mark.django_db
 def test_each_page_answers_each_role_as_the_table_says(consent_people):
-    wrong = []
-    for name, url, allowed in pages(consent_people):
-        for role in ROLES:
-            status = consent_people.client(role).get(url).status_code
-            expected = 200 if role in allowed else 404
-            if status != expected:
-                wrong.append(f"{name} as {role}: {status}, expected {expected}")
-    assert wrong == []
+    assert wrong_get_answers(consent_people, ROLES, pages(consent_people)) == []
 
 
 @pytest.mark.django_db
 def test_anonymous_visitors_are_sent_to_sign_in_everywhere(consent_people):
-    p = consent_people
-    urls = [url for _name, url, _allowed in pages(p)]
-    urls.append(reverse("consent:version_xlsform", args=[p.version.pk]))
-    for url in urls:
-        response = p.client(None).get(url)
-        assert response.status_code == 302, url
-        assert response["Location"].startswith(reverse("login"))
-    response = p.client(None).post(publish_url(p.form))
-    assert response.status_code == 302
-    assert response["Location"].startswith(reverse("login"))
+    assert not_sent_to_sign_in(consent_people, pages(consent_people)) == []
+
+
+@pytest.mark.django_db
+def test_a_refused_post_answers_404_and_writes_nothing(consent_people):
+    assert wrong_refusals(consent_people, ROLES, posts(consent_people)) == []
     assert ConsentFormVersion.objects.count() == 1
 
 
@@ -142,15 +192,7 @@ def test_publishing_takes_a_post(consent_people):
 
 @pytest.mark.django_db
 def test_no_page_shows_a_draft_to_someone_outside_its_organisation(consent_people):
-    hidden_texts = never_seen()
-    leaks = []
-    for name, url, allowed in pages(consent_people):
-        for role in allowed:
-            html = page_text(consent_people.client(role).get(url))
-            leaks += [
-                f"{text!r} in {name} as {role}" for text in hidden_texts[role] if text in html
-            ]
-    assert leaks == []
+    assert leaks(consent_people, pages(consent_people), never_seen()) == []
 
 
 @pytest.mark.django_db
@@ -313,3 +355,14 @@ def test_the_xlsform_is_an_xlsx_attachment(consent_people):
     assert disposition.startswith("attachment")
     assert "household-survey-consent-v1.xlsx" in disposition
     assert b"".join(response.streaming_content)[:2] == b"PK"  # a zip: an .xlsx workbook
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("index", range(3))
+def test_the_refused_posts_would_have_written_for_an_author(consent_people, index):
+    """A control for the refusal test: its data is valid, so a missing check would write."""
+    post = posts(consent_people)[index]
+    before = post.state()
+    response = consent_people.client("alice").post(post.url, post.data)
+    assert response.status_code == 302, (post.name, response.content.decode()[:2000])
+    assert post.state() != before, post.name
