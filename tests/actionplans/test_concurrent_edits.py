@@ -10,23 +10,16 @@ point someone else just deleted goes where the delete goes, saying so.
 from __future__ import annotations
 
 import pytest
-from django.contrib.messages import get_messages
 from django.test import Client
 from django.urls import reverse
 
 from actionplans.models import ActionPoint, ActionPointChange, ProgressUpdate
-from tests.consent.races import need_postgresql, together, while_waiting
 from tests.factories import ActionPointFactory
+from tests.races import messages_of, need_postgresql, signed_in, together, while_waiting
 
 from .test_editing import edit_data
 
 DELETED = "Someone else deleted this action point while you were writing: nothing was saved."
-
-
-def signed_in(user) -> Client:
-    client = Client()
-    client.force_login(user)
-    return client
 
 
 def lock(point: ActionPoint):
@@ -42,10 +35,6 @@ def post_update(client: Client, point: ActionPoint, note="Met the IMWG"):
         reverse("actionplans:progressupdate_add", args=[point.pk]),
         {"status": "in_progress", "progress": 30, "note": note, "version": point.version},
     )
-
-
-def messages_of(response) -> list[str]:
-    return [str(message) for message in get_messages(response.wsgi_request)]
 
 
 # --- Already gone when the request arrives -----------------------------------------------------

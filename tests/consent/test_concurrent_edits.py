@@ -11,7 +11,6 @@ one already gone when the request arrives answers 404, like every missing object
 from __future__ import annotations
 
 import pytest
-from django.contrib.messages import get_messages
 from django.test import Client
 from django.urls import reverse
 
@@ -23,9 +22,9 @@ from tests.factories import (
     FormClauseFactory,
     OrganisationFactory,
 )
+from tests.races import messages_of, need_postgresql, together, while_waiting
 
 from .conftest import complete_form
-from .races import need_postgresql, together, while_waiting
 
 ROUNDS = 10
 GONE = "This clause has already been removed."
@@ -44,10 +43,6 @@ def form_with_clauses(organisation, count: int = 4) -> tuple[ConsentForm, list[F
 def order(form: ConsentForm) -> list[tuple[int, int]]:
     """(clause row, position) of each clause of the form, in the form's order."""
     return list(form.items.order_by("position", "pk").values_list("pk", "position"))
-
-
-def messages_of(response) -> list[str]:
-    return [str(message) for message in get_messages(response.wsgi_request)]
 
 
 def lock_form(form: ConsentForm):

@@ -15,8 +15,8 @@ from django.urls import reverse
 
 from datasharing import services
 from datasharing.models import Agreement, Party, StatusChange, Transfer
-from tests.consent.races import need_postgresql, together, while_waiting
 from tests.factories import PartyFactory
+from tests.races import need_postgresql, signed_in, together, while_waiting
 
 from .test_registry import agreement_data, existing_parties, form_errors
 
@@ -26,12 +26,6 @@ TRANSFER = {
     "sent_by": "Alice, Aleppo Relief",
     "sent_to": "Charlie, Beqaa Shelter Network",
 }
-
-
-def signed_in(user) -> Client:
-    client = Client()
-    client.force_login(user)
-    return client
 
 
 def lock(agreement: Agreement):

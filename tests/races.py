@@ -1,5 +1,5 @@
-"""Two things at once on PostgreSQL: the helpers of the concurrency tests (consent forms,
-agreements, action points).
+"""Two things at once on PostgreSQL: the helpers of every app's concurrency tests (consent
+forms, agreements, action points).
 
 Each worker is a real thread, so it has its own database connection (Django keeps one per
 thread), and closes it when it is done: a connection left open would keep the test database
@@ -17,7 +17,9 @@ import threading
 import time
 from collections.abc import Callable
 
+from django.contrib.messages import get_messages
 from django.db import connection, connections, transaction
+from django.test import Client
 
 from tests.conftest import need
 
@@ -26,6 +28,18 @@ TIMEOUT = 20  # seconds: far above what any of these requests takes
 
 def need_postgresql() -> None:
     need(connection.vendor == "postgresql", "row locks are tested on PostgreSQL only")
+
+
+def signed_in(user) -> Client:
+    """A client of its own for one worker (clients are not shared between threads)."""
+    client = Client()
+    client.force_login(user)
+    return client
+
+
+def messages_of(response) -> list[str]:
+    """The messages a response set, as the person reads them."""
+    return [str(message) for message in get_messages(response.wsgi_request)]
 
 
 class Worker(threading.Thread):
